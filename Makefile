@@ -1,0 +1,50 @@
+# factorylog: `make run` (the main job on SampleLogs) and `make test` do all the set-up themselves.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+SWIFT ?= swift
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+RELEASE_BIN := .build/release/factorylog
+DEBUG_BIN := .build/debug/factorylog
+
+.PHONY: help deps venv build run test bench lint clean
+
+help: ## Show this help.
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-8s %s\n", $$1, $$2}'
+
+deps: ## Install the system packages the build needs (zlib1g-dev, libzstd-dev) when missing.
+	@missing=""; \
+	[ -f /usr/include/zlib.h ] || missing="$$missing zlib1g-dev"; \
+	[ -f /usr/include/zstd.h ] || missing="$$missing libzstd-dev"; \
+	command -v zstd >/dev/null || missing="$$missing zstd"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+venv: $(VENV)/.ready ## Create the Python environment for the output checks (pyarrow, DuckDB, openpyxl).
+
+$(VENV)/.ready: Tests/requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r Tests/requirements.txt
+	touch $@
+
+build: deps ## Build the release binary.
+	$(SWIFT) build -c release --product factorylog
+
+run: build ## Run the main job on SampleLogs/, writing the summaries to out/.
+	$(RELEASE_BIN) run SampleLogs --out out --state out-state.sqlite
+	@echo "summaries written to out/"
+
+test: deps venv ## Build and run all tests (Swift unit tests, then the acceptance and output checks).
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+	FACTORYLOG_BIN=$(DEBUG_BIN) $(PY) -m pytest -q Tests/acceptance
+
+bench: deps venv ## Run the benchmarks (release build; generates a corpus under Benchmarks/.corpus).
+	$(SWIFT) build -c release --product factorylog
+	$(PY) Benchmarks/run.py
+
+clean: ## Remove build products and outputs.
+	rm -rf .build out out-state.sqlite

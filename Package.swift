@@ -1,0 +1,54 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "factorylog",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "factorylog", targets: ["factorylog"]),
+        .library(name: "Ingest", targets: ["Ingest"]),
+        .library(name: "Analyze", targets: ["Analyze"]),
+        .library(name: "Report", targets: ["Report"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+    ],
+    targets: [
+        // Named CZlibSystem because ZIPFoundation already defines a module called CZlib.
+        .systemLibrary(name: "CZlibSystem", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", providers: [.apt(["libzstd-dev"])]),
+        .target(name: "Ingest", dependencies: ["CZlibSystem", "CZstd"]),
+        .target(
+            name: "Analyze",
+            dependencies: [
+                "Ingest",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            resources: [.copy("Resources/prices.json")]
+        ),
+        .target(
+            name: "Report",
+            dependencies: [
+                "Analyze", "CZlibSystem", "CZstd",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
+        ),
+        .executableTarget(
+            name: "factorylog",
+            dependencies: [
+                "Ingest", "Analyze", "Report",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "AnalyzeTests", dependencies: ["Analyze", "Ingest"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Analyze"]),
+        .testTarget(name: "FactorylogTests", dependencies: ["factorylog", "Analyze", "Ingest", "Report"]),
+    ]
+)

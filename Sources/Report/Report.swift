@@ -1,0 +1,2 @@
+import Analyze
+public enum ReportModule {}
