@@ -1,2 +1,0 @@
-import Analyze
-public enum ReportModule {}
