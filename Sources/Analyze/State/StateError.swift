@@ -1,0 +1,49 @@
+import Foundation
+
+/// Why the state file (`--state FILE`, issue 6) could not be opened or updated.
+///
+/// Every case's `description` is a full sentence meant for the operator: what went wrong and
+/// what to do about it. Cases carry the state path so the CLI can print them as they stand.
+public enum StateError: Error, Sendable, Equatable, CustomStringConvertible, LocalizedError {
+    /// Another process (or another `StateStore` in this process) holds the exclusive lock on
+    /// `<path>.lock`. `pid` is the holder's process id as it wrote it in the lock file, when readable.
+    case locked(path: String, pid: Int32?)
+    /// The state was created with `--tz stored`; this run asked for `--tz requested`.
+    case timeZoneMismatch(stored: String, requested: String)
+    /// The file exists and is an SQLite database, but not a factorylog state.
+    case notAState(path: String)
+    /// The state was written by a newer factorylog (it has schema migrations this build does not know).
+    case newerSchema(path: String)
+    /// The state or its lock file could not be opened or created (missing folder, permissions, not a database...).
+    case cannotOpen(path: String, reason: String)
+    /// An SQLite error while reading or writing an open state (disk full, I/O error...).
+    /// The transaction in progress was rolled back: nothing of it was recorded.
+    case database(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .locked(path, pid):
+            let who = pid.map { "pid \($0)" } ?? "pid unknown"
+            return "another factorylog run is using \(path) (\(who)); wait for it to finish, "
+                + "or use another --state file. The lock is \(path).lock and is released when that process exits."
+        case let .timeZoneMismatch(stored, requested):
+            return "the state was built with --tz \(stored) but this run asks for --tz \(requested); "
+                + "day buckets cannot be mixed. Run with --tz \(stored), or add --rebuild to discard the "
+                + "state and re-read every input with --tz \(requested)."
+        case let .notAState(path):
+            return "\(path) is an SQLite database but not a factorylog state; choose another --state file "
+                + "(or add --rebuild to erase it and start a new state there)."
+        case let .newerSchema(path):
+            return "\(path) was written by a newer factorylog; upgrade factorylog, "
+                + "or add --rebuild to discard the state and start again."
+        case let .cannotOpen(path, reason):
+            return "cannot open the state \(path): \(reason). Check that the folder exists and is writable, "
+                + "or add --rebuild to start a new state."
+        case let .database(path, reason):
+            return "the state \(path) could not be updated: \(reason). Nothing of the current file was recorded; "
+                + "the next run reads it again."
+        }
+    }
+
+    public var errorDescription: String? { description }
+}

@@ -1,0 +1,483 @@
+import Foundation
+import GRDB
+import Ingest
+
+/// The persistent state of nightly incremental runs (`--state FILE`, issue 6 items 1, 2 and 5):
+/// an SQLite database, through GRDB, holding
+///
+/// * `meta(key, value)`: `schema_version`, `tz` (the `--tz` the state was built with) and
+///   `created` (ISO-8601 UTC);
+/// * `files`: the ingest ledger, one row per input path, every field of `IngestFileRecord`;
+/// * `contributions`: per file, one or more opaque serialized aggregate blobs (one per run that
+///   read new lines of the file: the first read, then one per append), each with the range of
+///   days it covers (days since 1970-01-01 in the report time zone, inclusive);
+/// * `dedup_keys`: the de-duplication keys that must hold across files and nights
+///   (`CONTRACT.md`, "Keys are remembered across files and nightly runs"), with the file that
+///   owns them and the event instant (UTC epoch ms) used to expire them after `--dedup-days`.
+///
+/// ### Crash safety
+/// The database runs in WAL mode with `synchronous = NORMAL`. Each `commitFile` / `updateLedger`
+/// is one SQLite transaction: a process killed at any point (`kill -9`) leaves either the whole
+/// file's ledger row, contributions and keys, or none of them. (`NORMAL` in WAL mode can lose the
+/// last commits on a power cut or OS crash, never on a process crash, and never corrupts: a lost
+/// commit just means the file is read again next run.)
+///
+/// ### Exclusive use
+/// `init` takes a non-blocking `flock` on `<path>.lock` and keeps it until `close()` (or deinit):
+/// a second run on the same state is refused with `StateError.locked` instead of waiting or
+/// corrupting it. See `StateLock`.
+///
+/// ### Integers
+/// `UInt64` values (dedup key halves, fingerprints) are stored as the `Int64` with the same bit
+/// pattern, because SQLite integers are signed 64-bit.
+///
+/// All methods are synchronous and serialized on one connection (GRDB `DatabaseQueue`); the store
+/// is `Sendable` and may be shared between tasks (it is `@unchecked` only because of the lock that
+/// guards `close()` against calls in flight; the database itself is GRDB's `Sendable` queue).
+/// Errors from SQLite are thrown as `StateError.database`, after the transaction in progress has
+/// been rolled back.
+public final class StateStore: @unchecked Sendable {
+    /// The state file path as given.
+    public let path: String
+    /// The report time zone (`--tz`, IANA name) recorded in the state.
+    public let timeZone: String
+
+    let dbQueue: DatabaseQueue
+    private let lock: StateLock
+    /// Guards `isClosed`; held for the duration of every call so `close()` waits for calls in flight
+    /// (GRDB crashes on a closed connection instead of throwing).
+    private let gate = NSLock()
+    private var isClosed = false
+
+    /// The value of `PRAGMA application_id` marking a factorylog state ("flog").
+    static let applicationID: Int32 = 0x666C_6F67
+    /// Current schema version, recorded in `meta.schema_version`.
+    public static let schemaVersion = 1
+
+    /// Opens (creating if needed) the state at `path`.
+    ///
+    /// - Parameters:
+    ///   - path: the SQLite file (`--state`). Its folder must exist. `<path>.lock`, `<path>-wal`
+    ///     and `<path>-shm` are created beside it.
+    ///   - timeZone: the report time zone (`--tz`). Recorded when the state is created; must match
+    ///     afterwards, because stored aggregates are bucketed by day in that zone.
+    ///   - rebuild: `--rebuild`: delete the state file (whatever it contains, even if damaged or
+    ///     built with another `--tz`) and start an empty one. The lock is taken first, so a
+    ///     running process's state is never deleted under it.
+    /// - Throws: `StateError.locked` when another run (or another open `StateStore`) holds the
+    ///   state; `.timeZoneMismatch(stored:requested:)` when the state was built with another
+    ///   `--tz` (the message explains `--rebuild`); `.notAState` / `.newerSchema` for a database
+    ///   that is not ours / too new; `.cannotOpen` when the file cannot be opened or created.
+    public init(path: String, timeZone: String, rebuild: Bool) throws {
+        self.path = path
+        self.timeZone = timeZone
+        let lock = try StateLock(statePath: path)
+        self.lock = lock
+        do {
+            if rebuild { try Self.deleteStateFiles(path) }
+            var config = Configuration()
+            config.journalMode = .wal
+            config.busyMode = .timeout(5)  // only outside readers (e.g. the sqlite3 shell) can be busy
+            config.label = "factorylog.state"
+            config.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            }
+            let queue: DatabaseQueue
+            do {
+                queue = try DatabaseQueue(path: path, configuration: config)
+            } catch {
+                throw StateError.cannotOpen(path: path, reason: Self.reason(error))
+            }
+            self.dbQueue = queue
+            do {
+                try Self.prepare(queue, path: path, timeZone: timeZone)
+            } catch {
+                try? queue.close()
+                throw error
+            }
+        } catch let error as StateError {
+            lock.release()
+            throw error
+        } catch {
+            lock.release()
+            throw StateError.cannotOpen(path: path, reason: Self.reason(error))
+        }
+    }
+
+    deinit { close() }
+
+    /// Closes the database and releases the lock. Idempotent; later calls on the store throw
+    /// `StateError.database`.
+    public func close() {
+        gate.lock()
+        defer { gate.unlock() }
+        guard !isClosed else { return }
+        isClosed = true
+        try? dbQueue.close()
+        lock.release()
+    }
+
+    // MARK: - Ledger
+
+    /// The ledger row of `path`, or nil when the file was never recorded.
+    public func ledger(path: String) throws -> IngestFileRecord? {
+        try guarded {
+            try dbQueue.read { db in
+                try Row.fetchOne(db, sql: "SELECT * FROM files WHERE path = ?", arguments: [path])
+                    .map(Self.record(from:))
+            }
+        }
+    }
+
+    /// Every ledger row, ordered by path (byte order).
+    public func allLedger() throws -> [IngestFileRecord] {
+        try guarded {
+            try dbQueue.read { db in
+                try Row.fetchAll(db, sql: "SELECT * FROM files ORDER BY path").map(Self.record(from:))
+            }
+        }
+    }
+
+    /// Records a ledger row only (pruned / failed / skipped bookkeeping), replacing the previous
+    /// row of the same path. Contributions and dedup keys are untouched. One transaction.
+    public func updateLedger(_ record: IngestFileRecord) throws {
+        try guarded {
+            try dbQueue.write { db in try Self.upsert(record, db) }
+        }
+    }
+
+    /// Records what one file contributed, in ONE transaction (all or nothing, even on `kill -9`):
+    ///
+    /// 1. when `replace` is true (the file was rewritten: its fingerprint changed), deletes the
+    ///    file's previous contributions and the dedup keys it owns;
+    /// 2. upserts the ledger row `record` (keyed by `record.path`);
+    /// 3. when `contribution` is non-nil, adds it as a new contribution row of the file (an
+    ///    append adds a second row beside the first); `minDay`/`maxDay` are the inclusive day
+    ///    range it covers (days since the epoch in the report time zone), nil when it covers no day;
+    /// 4. inserts `dedupKeys` (key, event instant in UTC epoch ms) owned by this file. A key that
+    ///    is already known (from any file) keeps its first owner and instant.
+    ///
+    /// - Throws: `StateError.database` (the transaction is rolled back: nothing is recorded).
+    /// - Complexity: O(k log n) for k keys.
+    public func commitFile(
+        _ record: IngestFileRecord, contribution: [UInt8]?, minDay: Int32?, maxDay: Int32?,
+        dedupKeys: [(DedupKey, Int64)], replace: Bool
+    ) throws {
+        try commitFile(
+            record, contribution: contribution, minDay: minDay, maxDay: maxDay,
+            dedupKeys: dedupKeys, replace: replace, midway: nil)
+    }
+
+    /// `commitFile` with a hook run inside the transaction after the ledger row is written and
+    /// before the contribution: tests make it throw to check that nothing is recorded.
+    func commitFile(
+        _ record: IngestFileRecord, contribution: [UInt8]?, minDay: Int32?, maxDay: Int32?,
+        dedupKeys: [(DedupKey, Int64)], replace: Bool, midway: ((Database) throws -> Void)?
+    ) throws {
+        try guarded {
+            try dbQueue.write { db in
+                if replace {
+                    try db.execute(sql: "DELETE FROM contributions WHERE path = ?", arguments: [record.path])
+                    try db.execute(sql: "DELETE FROM dedup_keys WHERE path = ?", arguments: [record.path])
+                }
+                try Self.upsert(record, db)
+                try midway?(db)
+                if let contribution {
+                    try db.execute(
+                        sql: "INSERT INTO contributions (path, min_day, max_day, blob) VALUES (?, ?, ?, ?)",
+                        arguments: [record.path, minDay.map { Int64($0) }, maxDay.map { Int64($0) }, Data(contribution)])
+                }
+                if !dedupKeys.isEmpty {
+                    let insert = try db.cachedStatement(
+                        sql: "INSERT OR IGNORE INTO dedup_keys (hi, lo, path, instant_ms) VALUES (?, ?, ?, ?)")
+                    for (key, instant) in dedupKeys {
+                        try insert.execute(arguments: [
+                            Int64(bitPattern: key.hi), Int64(bitPattern: key.lo), record.path, instant,
+                        ])
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: - Contributions
+
+    /// The contribution blobs whose day range intersects `minDay...maxDay` (inclusive days since
+    /// the epoch; a nil bound is open), ordered by file path then insertion order.
+    ///
+    /// With no bound at all, every blob is returned, including those recorded without a day
+    /// range; with a bound, a blob without a day range (it covers no day) is left out.
+    public func contributions(minDay: Int32?, maxDay: Int32?) throws -> [[UInt8]] {
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if let minDay {
+            conditions.append("max_day >= ?")
+            arguments += [Int64(minDay)]
+        }
+        if let maxDay {
+            conditions.append("min_day <= ?")
+            arguments += [Int64(maxDay)]
+        }
+        let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        let sql = "SELECT blob FROM contributions" + filter + " ORDER BY path, id"
+        return try guarded {
+            try dbQueue.read { db in
+                let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+                var result: [[UInt8]] = []
+                while let row = try rows.next() {
+                    let data: Data = row[0] ?? Data()
+                    result.append([UInt8](data))
+                }
+                return result
+            }
+        }
+    }
+
+    /// The inclusive day range covered by the contributions of `path` (min of their first days,
+    /// max of their last days), or nil when the file has no contribution with a day range.
+    public func dayRange(path: String) throws -> (Int32, Int32)? {
+        try guarded {
+            try dbQueue.read { db in
+                guard let row = try Row.fetchOne(
+                    db, sql: "SELECT min(min_day), max(max_day) FROM contributions WHERE path = ?",
+                    arguments: [path])
+                else { return nil }
+                guard let low: Int64 = row[0], let high: Int64 = row[1] else { return nil }
+                return (Int32(truncatingIfNeeded: low), Int32(truncatingIfNeeded: high))
+            }
+        }
+    }
+
+    /// `dayRange(path:)` for every file at once (one query, for pruning thousands of files).
+    /// Files without a contribution day range are absent.
+    public func dayRanges() throws -> [String: (Int32, Int32)] {
+        try guarded {
+            try dbQueue.read { db in
+                let rows = try Row.fetchCursor(
+                    db,
+                    sql: """
+                        SELECT path, min(min_day), max(max_day) FROM contributions
+                        WHERE min_day IS NOT NULL AND max_day IS NOT NULL GROUP BY path
+                        """)
+                var result: [String: (Int32, Int32)] = [:]
+                while let row = try rows.next() {
+                    let path: String = row[0]
+                    let low: Int64 = row[1]
+                    let high: Int64 = row[2]
+                    result[path] = (Int32(truncatingIfNeeded: low), Int32(truncatingIfNeeded: high))
+                }
+                return result
+            }
+        }
+    }
+
+    // MARK: - De-duplication keys
+
+    /// Which of `keys` are already known, from any file (e.g. to drop duplicates of events
+    /// counted on an earlier night). Duplicates in `keys` are looked up once.
+    ///
+    /// - Complexity: one primary-key lookup per distinct key through a single prepared
+    ///   statement, in one read transaction (100 000 keys take a fraction of a second).
+    public func knownDedupKeys(_ keys: [DedupKey]) throws -> Set<DedupKey> {
+        if keys.isEmpty { return [] }
+        return try guarded {
+            try dbQueue.read { db in
+                let lookup = try db.cachedStatement(sql: "SELECT 1 FROM dedup_keys WHERE hi = ? AND lo = ?")
+                var known = Set<DedupKey>()
+                var seen = Set<DedupKey>(minimumCapacity: keys.count)
+                for key in keys where seen.insert(key).inserted {
+                    let hit = try Int64.fetchOne(
+                        lookup, arguments: [Int64(bitPattern: key.hi), Int64(bitPattern: key.lo)])
+                    if hit != nil { known.insert(key) }
+                }
+                return known
+            }
+        }
+    }
+
+    /// Deletes the dedup keys whose event instant is older than `cutoffMs` (UTC epoch ms; the
+    /// caller computes it from `--dedup-days`, default 7). Returns how many were deleted.
+    @discardableResult
+    public func pruneDedupKeys(olderThanMs cutoffMs: Int64) throws -> Int {
+        try guarded {
+            try dbQueue.write { db in
+                try db.execute(sql: "DELETE FROM dedup_keys WHERE instant_ms < ?", arguments: [cutoffMs])
+                return db.changesCount
+            }
+        }
+    }
+
+    /// The number of dedup keys stored (diagnostics and tests).
+    public func dedupKeyCount() throws -> Int {
+        try guarded { try dbQueue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM dedup_keys") ?? 0 } }
+    }
+
+    // MARK: - Internals
+
+    /// Runs `body` unless the store is closed, turning any non-`StateError` into `StateError.database`.
+    func guarded<T>(_ body: () throws -> T) throws -> T {
+        gate.lock()
+        defer { gate.unlock() }
+        if isClosed { throw StateError.database(path: path, reason: "the state is closed") }
+        do {
+            return try body()
+        } catch let error as StateError {
+            throw error
+        } catch {
+            throw StateError.database(path: path, reason: Self.reason(error))
+        }
+    }
+
+    static func reason(_ error: Error) -> String {
+        if let error = error as? DatabaseError {
+            return "SQLite error \(error.resultCode.rawValue): \(error.message ?? "\(error.resultCode)")"
+        }
+        return String(describing: error)
+    }
+
+    /// Removes the database and its WAL/SHM companions (`--rebuild`). Missing files are fine.
+    static func deleteStateFiles(_ path: String) throws {
+        for file in [path, path + "-wal", path + "-shm", path + "-journal"] {
+            do {
+                try FileManager.default.removeItem(atPath: file)
+            } catch let error as CocoaError where error.code == .fileNoSuchFile {
+                continue
+            } catch {
+                if !FileManager.default.fileExists(atPath: file) { continue }
+                throw StateError.cannotOpen(path: path, reason: "cannot delete \(file) for --rebuild: \(error)")
+            }
+        }
+    }
+
+    /// Checks the database is ours and current, migrates it, and records or checks the time zone.
+    static func prepare(_ queue: DatabaseQueue, path: String, timeZone: String) throws {
+        let migrator = makeMigrator()
+        try queue.read { db in
+            let appID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+            if appID != 0 && appID != applicationID { throw StateError.notAState(path: path) }
+            if appID == 0 {
+                let tables = try Int.fetchOne(
+                    db, sql: "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'") ?? 0
+                if tables > 0 { throw StateError.notAState(path: path) }
+            }
+            if try migrator.hasBeenSuperseded(db) { throw StateError.newerSchema(path: path) }
+        }
+        try migrator.migrate(queue)
+        try queue.write { db in
+            if let stored = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'tz'") {
+                if stored != timeZone { throw StateError.timeZoneMismatch(stored: stored, requested: timeZone) }
+            } else {
+                let created = ISO8601DateFormatter().string(from: Date())
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('tz', ?), ('created', ?)",
+                    arguments: [timeZone, created])
+            }
+        }
+    }
+
+    static func makeMigrator() -> DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: "PRAGMA application_id = \(applicationID)")
+            try db.execute(
+                sql: """
+                    CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
+                    INSERT INTO meta (key, value) VALUES ('schema_version', '1');
+                    CREATE TABLE files (
+                        path TEXT PRIMARY KEY NOT NULL,
+                        format TEXT NOT NULL DEFAULT '',
+                        compression TEXT NOT NULL DEFAULT 'none',
+                        size INTEGER NOT NULL DEFAULT 0,
+                        mtime_ns INTEGER NOT NULL DEFAULT 0,
+                        fingerprint INTEGER NOT NULL DEFAULT 0,
+                        fingerprint_length INTEGER NOT NULL DEFAULT 0,
+                        byte_offset INTEGER NOT NULL DEFAULT 0,
+                        decoded_offset INTEGER NOT NULL DEFAULT 0,
+                        bytes_read INTEGER NOT NULL DEFAULT 0,
+                        bytes_decoded INTEGER NOT NULL DEFAULT 0,
+                        lines INTEGER NOT NULL DEFAULT 0,
+                        events INTEGER NOT NULL DEFAULT 0,
+                        malformed_lines INTEGER NOT NULL DEFAULT 0,
+                        oversized_lines INTEGER NOT NULL DEFAULT 0,
+                        duplicate_events INTEGER NOT NULL DEFAULT 0,
+                        excluded_events INTEGER NOT NULL DEFAULT 0,
+                        first_event_ms INTEGER,
+                        last_event_ms INTEGER,
+                        status TEXT NOT NULL DEFAULT 'ok',
+                        error TEXT NOT NULL DEFAULT ''
+                    );
+                    CREATE TABLE contributions (
+                        id INTEGER PRIMARY KEY,
+                        path TEXT NOT NULL REFERENCES files(path),
+                        min_day INTEGER,
+                        max_day INTEGER,
+                        blob BLOB NOT NULL
+                    );
+                    CREATE INDEX contributions_path ON contributions(path);
+                    CREATE TABLE dedup_keys (
+                        hi INTEGER NOT NULL,
+                        lo INTEGER NOT NULL,
+                        path TEXT NOT NULL,
+                        instant_ms INTEGER NOT NULL,
+                        PRIMARY KEY (hi, lo)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX dedup_keys_path ON dedup_keys(path);
+                    CREATE INDEX dedup_keys_instant ON dedup_keys(instant_ms);
+                    """)
+        }
+        return migrator
+    }
+
+    static func upsert(_ r: IngestFileRecord, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO files (path, format, compression, size, mtime_ns, fingerprint, fingerprint_length,
+                    byte_offset, decoded_offset, bytes_read, bytes_decoded, lines, events, malformed_lines,
+                    oversized_lines, duplicate_events, excluded_events, first_event_ms, last_event_ms, status, error)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(path) DO UPDATE SET
+                    format = excluded.format, compression = excluded.compression, size = excluded.size,
+                    mtime_ns = excluded.mtime_ns, fingerprint = excluded.fingerprint,
+                    fingerprint_length = excluded.fingerprint_length, byte_offset = excluded.byte_offset,
+                    decoded_offset = excluded.decoded_offset, bytes_read = excluded.bytes_read,
+                    bytes_decoded = excluded.bytes_decoded, lines = excluded.lines, events = excluded.events,
+                    malformed_lines = excluded.malformed_lines, oversized_lines = excluded.oversized_lines,
+                    duplicate_events = excluded.duplicate_events, excluded_events = excluded.excluded_events,
+                    first_event_ms = excluded.first_event_ms, last_event_ms = excluded.last_event_ms,
+                    status = excluded.status, error = excluded.error
+                """,
+            arguments: [
+                r.path, r.format, r.compression, r.size, r.mtimeNs, Int64(bitPattern: r.fingerprint),
+                r.fingerprintLength, r.byteOffset, r.decodedOffset, r.bytesRead, r.bytesDecoded, r.lines,
+                r.events, r.malformedLines, r.oversizedLines, r.duplicateEvents, r.excludedEvents,
+                r.firstEventMs, r.lastEventMs, r.status.rawValue, r.error,
+            ])
+    }
+
+    static func record(from row: Row) -> IngestFileRecord {
+        var r = IngestFileRecord(path: row["path"])
+        r.format = row["format"]
+        r.compression = row["compression"]
+        r.size = row["size"]
+        r.mtimeNs = row["mtime_ns"]
+        r.fingerprint = UInt64(bitPattern: row["fingerprint"] as Int64)
+        r.fingerprintLength = row["fingerprint_length"]
+        r.byteOffset = row["byte_offset"]
+        r.decodedOffset = row["decoded_offset"]
+        r.bytesRead = row["bytes_read"]
+        r.bytesDecoded = row["bytes_decoded"]
+        r.lines = row["lines"]
+        r.events = row["events"]
+        r.malformedLines = row["malformed_lines"]
+        r.oversizedLines = row["oversized_lines"]
+        r.duplicateEvents = row["duplicate_events"]
+        r.excludedEvents = row["excluded_events"]
+        r.firstEventMs = row["first_event_ms"]
+        r.lastEventMs = row["last_event_ms"]
+        let status: String = row["status"]
+        // An unknown status can only come from a newer factorylog, which `prepare` refuses.
+        r.status = IngestStatus(rawValue: status) ?? .failed
+        r.error = row["error"]
+        return r
+    }
+}
