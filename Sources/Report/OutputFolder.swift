@@ -1,0 +1,182 @@
+import Analyze
+import Foundation
+
+/// Atomic replacement of an output folder.
+///
+/// `write(to: out) { tmp in … }` runs the body against a fresh folder beside `out` (same parent,
+/// named `.<name>.tmp-<pid>-<random>`), then swaps it into place with `rename(2)`:
+/// 1. `out` absent → rename temp → `out`;
+/// 2. `out` is a folder → rename `out` → `.<name>.old-<pid>-<random>`, rename temp → `out`, delete
+///    the old folder (if the second rename fails the old folder is renamed back).
+///
+/// The folder is replaced **as a whole**: files in the previous `out` that this run does not
+/// write are gone afterwards. On any error (thrown by the body or by a rename) the previous
+/// `out` is left as it was and the temporary folder is removed. `out` being a regular file is an
+/// error (never clobbered). Between the two renames of case 2 there is a short window in which
+/// `out` does not exist; readers never see a half-written folder.
+public enum OutputFolder {
+    /// - Parameters:
+    ///   - out: the output folder path; its parent folders are created when missing.
+    ///   - body: writes every output file into the temporary folder it is given.
+    /// - Throws: whatever `body` throws; `ReportIOError` when a folder cannot be created or renamed.
+    public static func write(to out: String, _ body: (_ tempDir: String) throws -> Void) throws {
+        let fm = FileManager.default
+        let outURL = URL(fileURLWithPath: out).standardizedFileURL
+        let parent = outURL.deletingLastPathComponent().path
+        let name = outURL.lastPathComponent
+        var isDir: ObjCBool = false
+        if fm.fileExists(atPath: outURL.path, isDirectory: &isDir), !isDir.boolValue {
+            throw ReportIOError(path: outURL.path, message: "exists and is not a folder")
+        }
+        do {
+            try fm.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        } catch {
+            throw ReportIOError(path: parent, message: "create folder: \(error)")
+        }
+        let tag = "\(ProcessInfo.processInfo.processIdentifier)-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
+        let temp = parent + "/." + name + ".tmp-" + tag
+        guard mkdir(temp, 0o755) == 0 else { throw ReportIOError(temp, "mkdir") }
+        do {
+            try body(temp)
+        } catch {
+            try? fm.removeItem(atPath: temp)
+            throw error
+        }
+        let target = outURL.path
+        if rename(temp, target) == 0 { return }
+        let code = errno
+        guard code == ENOTEMPTY || code == EEXIST else {
+            try? fm.removeItem(atPath: temp)
+            throw ReportIOError(target, "rename \(temp)", errno: code)
+        }
+        let aside = parent + "/." + name + ".old-" + tag
+        guard rename(target, aside) == 0 else {
+            let c = errno
+            try? fm.removeItem(atPath: temp)
+            throw ReportIOError(target, "rename aside", errno: c)
+        }
+        guard rename(temp, target) == 0 else {
+            let c = errno
+            _ = rename(aside, target)
+            try? fm.removeItem(atPath: temp)
+            throw ReportIOError(target, "rename \(temp)", errno: c)
+        }
+        try? fm.removeItem(atPath: aside)
+    }
+}
+
+/// Options for `ReportWriter`.
+public struct ReportOptions: Sendable {
+    /// Parquet page codec (`--parquet-codec`).
+    public var codec: ParquetCodec
+    /// Parquet key-value metadata, e.g. `factorylog.version`, `factorylog.prices`,
+    /// `factorylog.tz` (CONTRACT.md "Tables").
+    public var keyValueMetadata: [(String, String)]
+    /// Parquet `created_by`: `factorylog version <v> (build <hash>)` (`tech/PARQUET.md §9`).
+    public var createdBy: String
+    /// Rows per Parquet row group.
+    public var rowGroupRows: Int
+    /// Whether to write `summary.xlsx`.
+    public var writeXLSX: Bool
+    /// Whether to write `<table>.csv`.
+    public var writeCSV: Bool
+
+    public init(codec: ParquetCodec = .zstd, keyValueMetadata: [(String, String)] = [], createdBy: String,
+                rowGroupRows: Int = 65_536, writeXLSX: Bool = true, writeCSV: Bool = true) {
+        self.codec = codec
+        self.keyValueMetadata = keyValueMetadata
+        self.createdBy = createdBy
+        self.rowGroupRows = rowGroupRows
+        self.writeXLSX = writeXLSX
+        self.writeCSV = writeCSV
+    }
+}
+
+/// Writes tables into one folder: `<table>.parquet`, `<table>.csv` and one sheet per table in
+/// `summary.xlsx`, each table streamed batch by batch into all three at once.
+///
+/// Streaming use, inside `OutputFolder` for atomicity:
+///
+///     try OutputFolder.write(to: out) { dir in
+///         let r = try ReportWriter(directory: dir, options: options)
+///         try r.beginTable(schema)
+///         for batch in batches { try r.append(batch) }
+///         try r.endTable()
+///         try r.finish()
+///     }
+///
+/// or all at once: `try ReportWriter.write([batch1, batch2], to: out, options: options)`.
+public final class ReportWriter {
+    public let directory: String
+    public let options: ReportOptions
+    /// File name of the workbook inside `directory`.
+    public static let workbookName = "summary.xlsx"
+
+    private let xlsx: XLSXWriter?
+    private var parquet: ParquetWriter?
+    private var csv: CSVWriter?
+    private var tableOpen = false
+    private var names: Set<String> = []
+
+    /// - Throws: `ReportIOError`.
+    public init(directory: String, options: ReportOptions) throws {
+        self.directory = directory
+        self.options = options
+        xlsx = options.writeXLSX ? try XLSXWriter(path: directory + "/" + Self.workbookName) : nil
+    }
+
+    /// Opens `<name>.parquet`, `<name>.csv` and a sheet for `schema`.
+    /// - Throws: `XLSXWriterError.misuse` when a table is already open or the name repeats,
+    ///   `ReportIOError`.
+    public func beginTable(_ schema: TableSchema) throws {
+        guard !tableOpen else { throw XLSXWriterError.misuse("beginTable while \(schema.name) is open") }
+        guard !schema.name.isEmpty, !schema.name.contains("/"), names.insert(schema.name).inserted else {
+            throw XLSXWriterError.misuse("bad or repeated table name \(schema.name)")
+        }
+        tableOpen = true
+        let base = directory + "/" + schema.name
+        parquet = try ParquetWriter(path: base + ".parquet", schema: schema, codec: options.codec,
+                                    keyValueMetadata: options.keyValueMetadata, createdBy: options.createdBy,
+                                    rowGroupRows: options.rowGroupRows)
+        if options.writeCSV { csv = try CSVWriter(path: base + ".csv", schema: schema) }
+        try xlsx?.beginSheet(schema)
+    }
+
+    /// Appends one batch of the open table to every output.
+    public func append(_ batch: TableBatch) throws {
+        guard tableOpen, let p = parquet else { throw XLSXWriterError.misuse("append without beginTable") }
+        try p.write(batch)
+        try csv?.write(batch)
+        try xlsx?.append(batch)
+    }
+
+    /// Closes the open table's files.
+    public func endTable() throws {
+        guard tableOpen, let p = parquet else { throw XLSXWriterError.misuse("endTable without beginTable") }
+        tableOpen = false
+        parquet = nil
+        try p.close()
+        try csv?.close()
+        csv = nil
+        try xlsx?.endSheet()
+    }
+
+    /// Writes `summary.xlsx`. Call once after the last table.
+    public func finish() throws {
+        if tableOpen { try endTable() }
+        try xlsx?.close()
+    }
+
+    /// Writes every table (one batch each, in order) into `out`, atomically (`OutputFolder`).
+    public static func write(_ tables: [TableBatch], to out: String, options: ReportOptions) throws {
+        try OutputFolder.write(to: out) { dir in
+            let w = try ReportWriter(directory: dir, options: options)
+            for t in tables {
+                try w.beginTable(t.schema)
+                try w.append(t)
+                try w.endTable()
+            }
+            try w.finish()
+        }
+    }
+}
