@@ -1,14 +1,432 @@
-/// Placeholder: the ClaudeCode decoder (to be written).
+/// Decoder for Claude Code session transcripts (`~/.claude/projects/<slug>/<sessionId>.jsonl`)
+/// and the headless `result` record (`formats/AGENTS.md` §1).
+///
+/// ### Records read
+///
+///     {"type":"assistant","timestamp":"…Z","sessionId":"…","cwd":"/home/dev/shop","requestId":"req_…",
+///      "isSidechain":false,"message":{"id":"msg_…","model":"claude-…","usage":{…},
+///      "content":[{"type":"tool_use","id":"toolu_…","name":"Bash","input":{…}}]}}
+///     {"type":"user","timestamp":"…Z","message":{"content":[{"type":"tool_result",
+///      "tool_use_id":"toolu_…","is_error":true,"content":"…"}]},"toolUseResult":"User rejected tool use"}
+///
+/// * **llm_call** per assistant record with `message.usage` (§1.3): provider `anthropic`, team
+///   empty, principal = last path component of `cwd`, session = `sessionId`, model
+///   `message.model` as logged. Buckets are already disjoint (§0): `input_tokens`,
+///   `cache_read_input_tokens` (missing/null = 0), `cache_creation_input_tokens` split into
+///   `cache_creation.ephemeral_5m_input_tokens` / `ephemeral_1h_input_tokens` when that object
+///   gives a non-zero split (ccusage prefers the split), else all 5-minute; `output_tokens`
+///   (thinking included; no separate reasoning count). `costUSD` (older versions) is the logged
+///   cost. A line without `type` but with an assistant `message` (older/ccusage shape) is read too.
+/// * `isApiErrorMessage: true` (model `<synthetic>`): a failed llm_call with zero tokens (§1.3),
+///   attributed to the last real model of the file when there is one; `"API Error: NNN"` gives
+///   the HTTP status, 429 and `"Claude AI usage limit reached"` give `rate_limited`. Other
+///   `<synthetic>` records carry no usage and add nothing.
+/// * **De-duplication** (`CONTRACT.md`, §1.5): one response is written on several lines with the
+///   same usage, so every llm_call carries a `DedupClaim`: key = (`message.id`, `requestId`)
+///   namespaced `claude_code`; (`sessionId`, `message.id`) namespaced `claude_code/session` when
+///   `requestId` is missing; (`requestId`) namespaced `claude_code/request` when only it exists;
+///   nil when neither id exists (counted as it stands). `messageKey` = (`message.id`) namespaced
+///   `claude_code/message`. `isSidechain` = `isSidechain: true` or a path containing
+///   `/subagents/`. `rank` = (sidechain ? 0 : 2^40) + token total, so the non-sidechain record,
+///   then the larger total, wins. Analyze resolves claims across lines, files and runs.
+/// * **tool_call**: `tool_use` blocks joined by `id` to `tool_result` blocks (`tool_use_id`) of
+///   later user records. Instant = the `tool_use` record's timestamp, end = the result record's
+///   timestamp; duration = `toolUseResult.durationMs` or the subagent `<usage>… duration_ms: N`
+///   block when recorded (§1.3), else end − start. A repeated `tool_use` id within the file is
+///   ignored (§1.5). MCP names `mcp__server__tool` → `server/tool`. `argumentsHash` hashes the raw
+///   bytes of `input`. A result with no known request is ignored.
+/// * **Outcomes** (§1.4, in this order): `toolDenialKind` (`user-rejected`, `automode-blocked`,
+///   `permission-rule`) or `permissionDecision.decision == "reject"` (by `reasonType`, else
+///   `source`) → denied; then, with `is_error: true` only: `toolUseResult == "User rejected tool
+///   use"` → denied `user_rejected`; a prefix of the result text (an `"Error: "` prefix skipped,
+///   the content first, then a string `toolUseResult`) → denied with the matching reason (user
+///   rejection / don't-ask / deny rule / not granted / approval needed / classifier / hook) or
+///   `cancelled` for `"[Request interrupted by user"`; otherwise `error` (`<tool_use_error>`
+///   included). `toolUseResult.interrupted == true` → `cancelled`. Else `ok`. A call without a
+///   result by the end of the file is `unknown`, or `cancelled` when a later user line says
+///   `"[Request interrupted by user…"`. A hook's own reason text has no marker, so a hook deny
+///   that carries only that text reads as a tool error (samples `claude-code-denials` line 6).
+/// * **permission_decision** for every denied call: subject = tool name, the call's principal,
+///   instant = the request's (the call and its denial fall on the same day).
+/// * Headless `"type":"result"` (§1.8): adds no llm_call (its usage repeats the transcript's).
+///   Its `permission_denials[]` (`tool_name`, `tool_use_id`) deny a still-waiting call of this
+///   file (`policy_rule`: not pre-approved); an id never seen in the file gives a
+///   permission_decision only, at the file's last instant.
+/// * `system`, `summary`, `progress`, snapshots and unknown types are ignored (§1.2). `progress`
+///   lines embed subagent messages that the subagent file also holds; they are not counted.
 public struct ClaudeCodeDecoder: LogDecoder {
     public let context: DecoderContext
+    /// The file lies under a `subagents/` folder: every record is a sidechain copy (§1.1, §1.5).
+    let pathIsSubagent: Bool
 
-    public init(context: DecoderContext) { self.context = context }
+    var models = _AgentInterner()
+    var sessions = _AgentInterner()
+    var principals = _AgentInterner(transform: _AgentText.lastPathComponent)
+    var tools = _AgentInterner(transform: _AgentText.toolName)
 
-    public static func detects(_ root: JSONValue, context: DecoderContext) -> Bool { false }
+    var pending: [DedupKey: _PendingTool] = [:]
+    /// Every `tool_use` id seen in this file (waiting or resolved).
+    var seenToolUses: Set<DedupKey> = []
+    var seq = 0
+    /// The last real (non-`<synthetic>`) model of the file, for API-error records.
+    var lastModel = ""
+    var lastInstantMs: Int64? = nil
+    var lastPrincipal = ""
 
-    public mutating func decode(_ root: JSONValue, line: Int, into batch: inout EventBatch) -> LineDisposition {
-        .ignored
+    public init(context: DecoderContext) {
+        self.context = context
+        self.pathIsSubagent = context.path.contains("/subagents/")
     }
 
-    public mutating func finish(into batch: inout EventBatch) {}
+    /// Record types of the transcript format (§1.2) that are recognised when they carry a
+    /// transcript id (`uuid`, `sessionId`, `messageId` or `leafUuid`).
+    static func isKnownOtherType(_ t: JSONValue) -> Bool {
+        t.stringEquals("system") || t.stringEquals("summary") || t.stringEquals("progress")
+            || t.stringEquals("file-history-snapshot") || t.stringEquals("queue-operation")
+            || t.stringEquals("attachment") || t.stringEquals("turn_end") || t.stringEquals("ai-title")
+    }
+
+    /// True for a transcript record: `type` `user`/`assistant` with a `message` object; another
+    /// transcript type (§1.2) with a transcript id; a headless `result` with `session_id` and
+    /// `num_turns`/`duration_ms` (§1.8); or, without `type`, a `message` object with `usage` or
+    /// `role` next to `sessionId` (older lines). Gateway records carry none of these shapes.
+    public static func detects(_ root: JSONValue, context: DecoderContext) -> Bool {
+        guard root.kind == .object else { return false }
+        if let t = root["type"] {
+            if t.stringEquals("user") || t.stringEquals("assistant") {
+                return root["message"]?.kind == .object
+            }
+            if t.stringEquals("result") {
+                return root["session_id"] != nil && (root["num_turns"] != nil || root["duration_ms"] != nil)
+            }
+            if isKnownOtherType(t) {
+                return root["uuid"] != nil || root["sessionId"] != nil || root["leafUuid"] != nil
+                    || root["messageId"] != nil
+            }
+            return false
+        }
+        guard let m = root["message"], m.kind == .object, root["sessionId"] != nil else { return false }
+        return m["usage"] != nil || m["role"] != nil
+    }
+
+    public mutating func decode(_ root: JSONValue, line: Int, into batch: inout EventBatch) -> LineDisposition {
+        guard root.kind == .object else { return .undecodable }
+        if let ts = _AgentText.instant(root["timestamp"]) {
+            lastInstantMs = max(lastInstantMs ?? ts, ts)
+        }
+        if let t = root["type"] {
+            if t.stringEquals("assistant") { return decodeAssistant(root, line: line, into: &batch) }
+            if t.stringEquals("user") { return decodeUser(root, into: &batch) }
+            if t.stringEquals("result") { return decodeResult(root, into: &batch) }
+            return .ignored
+        }
+        guard let m = root["message"], m.kind == .object else { return .undecodable }
+        if let role = m["role"] {
+            if role.stringEquals("assistant") { return decodeAssistant(root, line: line, into: &batch) }
+            if role.stringEquals("user") { return decodeUser(root, into: &batch) }
+            return .ignored
+        }
+        return m["usage"] != nil ? decodeAssistant(root, line: line, into: &batch) : .ignored
+    }
+
+    public mutating func finish(into batch: inout EventBatch) {
+        pending._flush(into: &batch)
+    }
+
+    // MARK: - Assistant records
+
+    mutating func decodeAssistant(_ root: JSONValue, line: Int, into batch: inout EventBatch) -> LineDisposition {
+        guard let msg = root["message"], msg.kind == .object else { return .ignored }
+        guard let ts = _AgentText.instant(root["timestamp"]) else { return .undecodable }
+        let session = sessions.intern(root["sessionId"])
+        let principal = principals.intern(root["cwd"])
+        if root["cwd"] != nil { lastPrincipal = principal }
+        var produced = false
+
+        // tool_use blocks → waiting tool calls
+        if let content = msg["content"], content.kind == .array {
+            content.forEachElement { block in
+                guard block["type"]?.stringEquals("tool_use") == true,
+                    let id = _AgentText.nonEmptyRaw(block["id"])
+                else { return true }
+                let key = _AgentText.idKey(id)
+                guard seenToolUses.insert(key).inserted else { return true }
+                var call = ToolCall(instantMs: ts)
+                call.principal = principal
+                call.session = session
+                call.tool = tools.intern(block["name"])
+                call.argumentsHash = _AgentText.argumentsHash(block["input"])
+                pending[key] = _PendingTool(seq: seq, call: call)
+                seq += 1
+                produced = true
+                return true
+            }
+        }
+
+        let isApiError = root["isApiErrorMessage"]?.bool == true
+        let modelValue = msg["model"]
+        let synthetic = modelValue?.stringEquals("<synthetic>") == true
+        let usage = msg["usage"]
+        guard isApiError || (!synthetic && usage?.kind == .object) else {
+            return produced ? .decoded : .ignored
+        }
+
+        var call = LLMCall(instantMs: ts)
+        call.provider = "anthropic"
+        call.principal = principal
+        call.session = session
+        if synthetic || modelValue == nil {
+            call.model = isApiError && !lastModel.isEmpty ? lastModel : (synthetic ? "<synthetic>" : "")
+        } else {
+            call.model = models.intern(modelValue)
+            lastModel = call.model
+        }
+        if isApiError {
+            Self.readApiError(msg, into: &call)
+        } else if let u = usage {
+            Self.readUsage(u, into: &call)
+            call.loggedCostUSD = root["costUSD"]?.double
+        }
+        call.dedup = Self.claim(root: root, message: msg, isSidechain: pathIsSubagent || root["isSidechain"]?.bool == true,
+                                total: call.totalTokens)
+        batch.llmCalls.append(call)
+        batch.llmCallLines.append(line)
+        return .decoded
+    }
+
+    /// Disjoint Anthropic buckets (§0, §1.3).
+    static func readUsage(_ u: JSONValue, into call: inout LLMCall) {
+        call.inputTokens = max(0, u["input_tokens"]?.int64 ?? 0)
+        call.cacheReadTokens = max(0, u["cache_read_input_tokens"]?.int64 ?? 0)
+        call.outputTokens = max(0, u["output_tokens"]?.int64 ?? 0)
+        let writes = max(0, u["cache_creation_input_tokens"]?.int64 ?? 0)
+        if let split = u["cache_creation"], split.kind == .object {
+            let m5 = max(0, split["ephemeral_5m_input_tokens"]?.int64 ?? 0)
+            let h1 = max(0, split["ephemeral_1h_input_tokens"]?.int64 ?? 0)
+            if m5 + h1 > 0 {
+                call.cacheWrite5mTokens = m5
+                call.cacheWrite1hTokens = h1
+                return
+            }
+        }
+        call.cacheWrite5mTokens = writes
+    }
+
+    /// A locally generated API-error record: zero tokens, outcome from its text (§1.3).
+    static func readApiError(_ msg: JSONValue, into call: inout LLMCall) {
+        call.outcome = .error
+        guard let content = msg["content"], let text = firstText(content), let raw = text.rawStringBytes else { return }
+        if _AgentText.hasPrefix(raw, "API Error: "), let status = _AgentText.integer(raw, at: 11), (100...599).contains(status) {
+            call.httpStatus = Int(status)
+            if status == 429 { call.outcome = .rateLimited }
+        } else if _AgentText.hasPrefix(raw, "Claude AI usage limit reached") {
+            call.outcome = .rateLimited
+        }
+    }
+
+    /// The de-duplication claim of an assistant record (see the type doc).
+    static func claim(root: JSONValue, message msg: JSONValue, isSidechain: Bool, total: Int64) -> DedupClaim? {
+        let mid = _AgentText.nonEmptyRaw(msg["id"])
+        let rid = _AgentText.nonEmptyRaw(root["requestId"])
+        let key: DedupKey
+        if let mid, let rid {
+            key = ("claude_code" as StaticString).withUTF8Buffer { DedupKey.of(UnsafeRawBufferPointer($0), mid, rid) }
+        } else if let mid {
+            let sid = root["sessionId"]?.rawStringBytes ?? _AgentText.emptyBytes
+            key = ("claude_code/session" as StaticString).withUTF8Buffer { DedupKey.of(UnsafeRawBufferPointer($0), sid, mid) }
+        } else if let rid {
+            key = ("claude_code/request" as StaticString).withUTF8Buffer { DedupKey.of(UnsafeRawBufferPointer($0), rid) }
+        } else {
+            return nil
+        }
+        let messageKey = mid.map { m in ("claude_code/message" as StaticString).withUTF8Buffer { DedupKey.of(UnsafeRawBufferPointer($0), m) } }
+        let rank = (isSidechain ? 0 : Int64(1) << 40) + total
+        return DedupClaim(key: key, messageKey: messageKey, isSidechain: isSidechain, rank: rank)
+    }
+
+    // MARK: - User records (tool results, interrupts)
+
+    mutating func decodeUser(_ root: JSONValue, into batch: inout EventBatch) -> LineDisposition {
+        guard let msg = root["message"], let content = msg["content"] else { return .ignored }
+        guard let ts = _AgentText.instant(root["timestamp"]) else { return .undecodable }
+        if let raw = content.rawStringBytes {
+            if _AgentText.hasPrefix(raw, "[Request interrupted by user") {
+                pending._markInterrupted(at: ts)
+                return .decoded
+            }
+            return .ignored
+        }
+        guard content.kind == .array else { return .ignored }
+        var produced = false
+        content.forEachElement { block in
+            guard let type = block["type"] else { return true }
+            if type.stringEquals("tool_result") {
+                if resolve(block, root: root, at: ts, into: &batch) { produced = true }
+            } else if type.stringEquals("text"), let raw = block["text"]?.rawStringBytes,
+                _AgentText.hasPrefix(raw, "[Request interrupted by user")
+            {
+                pending._markInterrupted(at: ts)
+                produced = true
+            }
+            return true
+        }
+        return produced ? .decoded : .ignored
+    }
+
+    /// Joins one `tool_result` block to its waiting call. - Returns: true when a call was emitted.
+    mutating func resolve(_ block: JSONValue, root: JSONValue, at ts: Int64, into batch: inout EventBatch) -> Bool {
+        guard let id = _AgentText.nonEmptyRaw(block["tool_use_id"]),
+            let p = pending.removeValue(forKey: _AgentText.idKey(id))
+        else { return false }
+        var call = p.call
+        let (outcome, reason) = Self.classify(block, root: root)
+        call.outcome = outcome
+        call.endMs = ts
+        if let recorded = Self.recordedDuration(block, root: root) {
+            call.durationMs = recorded
+        } else if ts >= call.instantMs {
+            call.durationMs = Double(ts - call.instantMs)
+        }
+        batch.toolCalls.append(call)
+        if let reason {
+            var d = PermissionDecision(instantMs: call.instantMs, reason: reason)
+            d.principal = call.principal
+            d.subject = call.tool
+            batch.permissions.append(d)
+        }
+        return true
+    }
+
+    /// The outcome of one tool result (§1.4 order; see the type doc).
+    static func classify(_ block: JSONValue, root: JSONValue) -> (ToolOutcome, PermissionReason?) {
+        if let kind = root["toolDenialKind"] {
+            if kind.stringEquals("user-rejected") { return (.denied, .userRejected) }
+            if kind.stringEquals("automode-blocked") { return (.denied, .classifier) }
+            if kind.stringEquals("permission-rule") { return (.denied, .policyRule) }
+        }
+        if let pd = root["permissionDecision"], pd.kind == .object, pd["decision"]?.stringEquals("reject") == true {
+            return (.denied, decisionReason(pd))
+        }
+        let toolUseResult = root["toolUseResult"]
+        if block["is_error"]?.bool == true {
+            if toolUseResult?.stringEquals("User rejected tool use") == true { return (.denied, .userRejected) }
+            if let text = firstText(block["content"]), let raw = text.rawStringBytes, let r = markerOutcome(raw) {
+                return r
+            }
+            if let raw = toolUseResult?.rawStringBytes, let r = markerOutcome(raw) { return r }
+            if toolUseResult?["interrupted"]?.bool == true { return (.cancelled, nil) }
+            return (.error, nil)
+        }
+        if toolUseResult?["interrupted"]?.bool == true { return (.cancelled, nil) }
+        return (.ok, nil)
+    }
+
+    /// `permissionDecision {decision:"reject", source, reasonType}` → reason (§1.3).
+    static func decisionReason(_ pd: JSONValue) -> PermissionReason {
+        if let rt = pd["reasonType"] {
+            if rt.stringEquals("rule") { return .policyRule }
+            if rt.stringEquals("classifier") { return .classifier }
+            if rt.stringEquals("hook") { return .hook }
+        }
+        if let s = pd["source"] {
+            if s.stringEquals("hook") { return .hook }
+            if s.stringEquals("classifier") { return .classifier }
+            if s.stringEquals("config") { return .policyRule }
+            if let raw = s.rawStringBytes, _AgentText.hasPrefix(raw, "user") { return .userRejected }
+        }
+        return .policyRule
+    }
+
+    /// Prefix markers of §1.4 on a result text (raw bytes; an `"Error: "` prefix skipped).
+    /// - Returns: nil when no marker matches (a plain tool error).
+    static func markerOutcome(_ raw: UnsafeRawBufferPointer) -> (ToolOutcome, PermissionReason?)? {
+        let o = _AgentText.hasPrefix(raw, "Error: ") ? 7 : 0
+        func p(_ s: StaticString) -> Bool { _AgentText.hasPrefix(raw, at: o, s) }
+        if p("The user doesn't want to proceed with this tool use") || p("The user doesn't want to take this action right now") {
+            return (.denied, .userRejected)
+        }
+        // deny rule ("Permission to use Bash with command … has been denied.") and don't-ask mode
+        // ("Permission to use Bash has been denied because Claude Code is running in don't ask mode.")
+        if p("Permission to use ") { return (.denied, .policyRule) }
+        if p("Claude requested permissions to ") { return (.denied, .policyRule) }
+        if p("This command requires approval") || p("This Bash command contains multiple operations. The following part requires approval") {
+            return (.denied, .policyRule)
+        }
+        if p("Permission for this action was denied by the Claude Code auto mode classifier") { return (.denied, .classifier) }
+        // "Hook PreToolUse:<Tool> denied this tool", "PreToolUse:Bash hook error: …",
+        // "PreToolUse hook did not respond before its timeout …"
+        if p("Hook PreToolUse:") || p("PreToolUse") { return (.denied, .hook) }
+        if p("[Request interrupted by user") { return (.cancelled, nil) }
+        return nil
+    }
+
+    /// A duration the record states: `toolUseResult.durationMs`, else a subagent result's
+    /// `<usage>… duration_ms: N</usage>` block (§1.3). In ms.
+    static func recordedDuration(_ block: JSONValue, root: JSONValue) -> Double? {
+        if let tur = root["toolUseResult"], tur.kind == .object, let d = tur["durationMs"]?.double, d >= 0 { return d }
+        guard let content = block["content"] else { return nil }
+        var found: Double? = nil
+        func scan(_ v: JSONValue) {
+            guard found == nil, let raw = v.rawStringBytes, let u = _AgentText.find(raw, "<usage>"),
+                let k = _AgentText.find(raw, "duration_ms: ", from: u)
+            else { return }
+            if let n = _AgentText.integer(raw, at: k + 13), n >= 0 { found = Double(n) }
+        }
+        if content.kind == .string {
+            scan(content)
+        } else {
+            content.forEachElement { el in
+                if el["type"]?.stringEquals("text") == true, let t = el["text"] { scan(t) }
+                return found == nil
+            }
+        }
+        return found
+    }
+
+    /// The text of a content value: the string itself, or the first `{type:"text",text}` element.
+    static func firstText(_ content: JSONValue?) -> JSONValue? {
+        guard let content else { return nil }
+        if content.kind == .string { return content }
+        var found: JSONValue? = nil
+        content.forEachElement { el in
+            if el["type"]?.stringEquals("text") == true, let t = el["text"], t.kind == .string {
+                found = t
+                return false
+            }
+            return true
+        }
+        return found
+    }
+
+    // MARK: - Headless result
+
+    mutating func decodeResult(_ root: JSONValue, into batch: inout EventBatch) -> LineDisposition {
+        guard let denials = root["permission_denials"], denials.kind == .array else { return .ignored }
+        var produced = false
+        let ts = _AgentText.instant(root["timestamp"]) ?? lastInstantMs
+        denials.forEachElement { d in
+            if let id = _AgentText.nonEmptyRaw(d["tool_use_id"]) {
+                let key = _AgentText.idKey(id)
+                if var p = pending.removeValue(forKey: key) {
+                    p.call.outcome = .denied
+                    batch.toolCalls.append(p.call)
+                    var pd = PermissionDecision(instantMs: p.call.instantMs, reason: .policyRule)
+                    pd.principal = p.call.principal
+                    pd.subject = p.call.tool
+                    batch.permissions.append(pd)
+                    produced = true
+                    return true
+                }
+                if seenToolUses.contains(key) { return true }  // already resolved from the stream
+            }
+            guard let ts else { return true }
+            var pd = PermissionDecision(instantMs: ts, reason: .policyRule)
+            pd.principal = lastPrincipal
+            pd.subject = tools.intern(d["tool_name"])
+            batch.permissions.append(pd)
+            produced = true
+            return true
+        }
+        return produced ? .decoded : .ignored
+    }
 }
