@@ -1,14 +1,184 @@
-/// Placeholder: the Bedrock decoder (to be written).
+/// The AWS Bedrock model-invocation-log decoder (`schemaType` `ModelInvocationLog`,
+/// `formats/GATEWAYS.md` §4), one record per line.
+///
+/// ### Fields read
+///
+///     timestamp (RFC 3339, or Panther's "YYYY-MM-DD HH:MM:SS.fffffffff")   → instant
+///     modelId                                   → model as logged (foundation id, region-prefixed
+///                                                 profile id or application-inference-profile ARN)
+///     identity.arn                              → principal: `assumed-role/<role>/…` → `<role>`,
+///                                                 `user/<name>` → `<name>`
+///     input.inputTokenCount                     → input (disjoint from the cache counts)
+///     input.cacheReadInputTokenCount            → cache read
+///     input.cacheWriteInputTokenCount           → cache write (5-minute rate: no split logged)
+///     output.outputTokenCount                   → output
+///     output.outputBodyJson.usage               → the same counts when the top-level ones are absent
+///                                                 (Converse `inputTokens`…, Anthropic `input_tokens`…)
+///     output.outputBodyJson.metrics.latencyMs   → latency (Converse only); no TTFT in these logs
+///     output.outputBodyJson.stopReason == "guardrail_intervened",
+///     output.outputBodyJson["amazon-bedrock-guardrailAction"] == "INTERVENED"
+///                                               → `denied` + permission_decision `guardrail`
+///     errorCode                                 → ThrottlingException → `rate_limited`,
+///                                                 AccessDeniedException → `denied`/`forbidden`,
+///                                                 UnrecognizedClientException → `denied`/`unauthenticated`,
+///                                                 any other → `error`
+///
+/// Provider is `bedrock`, team empty (`CONTRACT.md`). Bedrock has no de-duplication rule in the
+/// contract (the Panther sample even reuses one `requestId` for two records).
 public struct BedrockDecoder: LogDecoder {
     public let context: DecoderContext
 
     public init(context: DecoderContext) { self.context = context }
 
-    public static func detects(_ root: JSONValue, context: DecoderContext) -> Bool { false }
+    /// True for an object whose `schemaType` is `ModelInvocationLog`.
+    public static func detects(_ root: JSONValue, context: DecoderContext) -> Bool {
+        guard root.kind == .object else { return false }
+        return root["schemaType"]?.stringEquals("ModelInvocationLog") ?? false
+    }
 
     public mutating func decode(_ root: JSONValue, line: Int, into batch: inout EventBatch) -> LineDisposition {
-        .ignored
+        guard root.kind == .object else { return .undecodable }
+        var schema: JSONValue? = nil, timestamp: JSONValue? = nil, identity: JSONValue? = nil
+        var modelId: JSONValue? = nil, input: JSONValue? = nil, output: JSONValue? = nil, errorCode: JSONValue? = nil
+        root.forEachMember { k, v in
+            switch k.end - k.start - 2 {
+            case 5: if k.equals("input") { input = v }
+            case 6: if k.equals("output") { output = v }
+            case 7: if k.equals("modelId") { modelId = v }
+            case 8: if k.equals("identity") { identity = v }
+            case 9: if k.equals("timestamp") { timestamp = v } else if k.equals("errorCode") { errorCode = v }
+            case 10: if k.equals("schemaType") { schema = v }
+            default: break
+            }
+            return true
+        }
+        guard schema?.stringEquals("ModelInvocationLog") ?? false else { return .ignored }
+        guard let ts = timestamp, let instant = Timestamps.epochToMillis(ts) else { return .undecodable }
+
+        var call = LLMCall(instantMs: instant)
+        call.provider = "bedrock"
+        call.model = GatewaySupport.string(modelId) ?? ""
+        if let arn = identity?["arn"]?.rawStringBytes { call.principal = Self.principal(arn: arn) }
+
+        // Tokens: top-level counts first.
+        var inTok: Int64? = nil, outTok: Int64? = nil, reads: Int64? = nil, writes: Int64? = nil
+        input?.forEachMember { k, v in
+            if k.equals("inputTokenCount") { inTok = GatewaySupport.int(v) }
+            else if k.equals("cacheReadInputTokenCount") { reads = GatewaySupport.int(v) }
+            else if k.equals("cacheWriteInputTokenCount") { writes = GatewaySupport.int(v) }
+            return true
+        }
+        var body: JSONValue? = nil
+        output?.forEachMember { k, v in
+            if k.equals("outputTokenCount") { outTok = GatewaySupport.int(v) }
+            else if k.equals("outputBodyJson") || k.equals("outputBodyJSON") { body = v }
+            return true
+        }
+
+        var stopReason: JSONValue? = nil, guardrailAction: JSONValue? = nil, usage: JSONValue? = nil
+        if let body, body.kind == .object {
+            body.forEachMember { k, v in
+                if k.equals("stopReason") { stopReason = v }
+                else if k.equals("amazon-bedrock-guardrailAction") { guardrailAction = v }
+                else if k.equals("usage") { usage = v }
+                else if k.equals("metrics") { call.latencyMs = GatewaySupport.double(v["latencyMs"]) }
+                return true
+            }
+        }
+        if let usage, usage.kind == .object {
+            // Converse usage carries `cacheReadInputTokens` and `cacheReadInputTokenCount` (the same
+            // count twice, §4 quirks): take one. Anthropic InvokeModel bodies use snake_case.
+            usage.forEachMember { k, v in
+                if inTok == nil, k.equals("inputTokens") || k.equals("input_tokens") { inTok = GatewaySupport.int(v) }
+                else if outTok == nil, k.equals("outputTokens") || k.equals("output_tokens") { outTok = GatewaySupport.int(v) }
+                else if reads == nil,
+                    k.equals("cacheReadInputTokens") || k.equals("cacheReadInputTokenCount") || k.equals("cache_read_input_tokens")
+                {
+                    reads = GatewaySupport.int(v)
+                } else if writes == nil,
+                    k.equals("cacheWriteInputTokens") || k.equals("cacheWriteInputTokenCount")
+                        || k.equals("cache_creation_input_tokens")
+                {
+                    writes = GatewaySupport.int(v)
+                }
+                return true
+            }
+        }
+        call.inputTokens = inTok ?? 0
+        call.cacheReadTokens = reads ?? 0
+        call.cacheWrite5mTokens = writes ?? 0
+        call.outputTokens = outTok ?? 0
+
+        // Outcome.
+        var reason: PermissionReason? = nil
+        if (stopReason?.stringEquals("guardrail_intervened") ?? false) || (guardrailAction?.stringEquals("INTERVENED") ?? false) {
+            call.outcome = .denied
+            reason = .guardrail
+        } else if let ec = errorCode, GatewaySupport.isNonEmptyString(ec) {
+            call.errorType = ec.string ?? ""
+            if ec.stringEquals("ThrottlingException") || ec.stringEquals("ServiceQuotaExceededException") {
+                call.outcome = .rateLimited
+                call.httpStatus = 429
+            } else if ec.stringEquals("AccessDeniedException") {
+                call.outcome = .denied
+                call.httpStatus = 403
+                reason = .forbidden
+            } else if ec.stringEquals("UnrecognizedClientException") || ec.stringEquals("ExpiredTokenException") {
+                call.outcome = .denied
+                call.httpStatus = 401
+                reason = .unauthenticated
+            } else {
+                call.outcome = .error
+            }
+        }
+        batch.llmCalls.append(call)
+        batch.llmCallLines.append(line)
+        if let reason {
+            var p = PermissionDecision(instantMs: instant, reason: reason)
+            p.principal = call.principal
+            p.subject = call.model
+            batch.permissions.append(p)
+        }
+        return .decoded
     }
 
     public mutating func finish(into batch: inout EventBatch) {}
+
+    /// The role or user name in an IAM/STS ARN (raw bytes):
+    /// `arn:aws:sts::<acct>:assumed-role/<role>/<session>` → `<role>`;
+    /// `arn:aws:iam::<acct>:user/<path>/<name>` → `<name>`; `…:role/<name>` → `<name>`;
+    /// `…:federated-user/<name>` → `<name>`; anything else → "".
+    static func principal(arn b: UnsafeRawBufferPointer) -> String {
+        // the resource part starts after the fifth ':'
+        var colons = 0
+        var i = 0
+        while i < b.count, colons < 5 {
+            if b[i] == UInt8(ascii: ":") { colons += 1 }
+            i += 1
+        }
+        guard colons == 5, i < b.count else { return "" }
+        let res = UnsafeRawBufferPointer(rebasing: b[i...])
+        func hasPrefix(_ p: StaticString) -> Bool {
+            let n = p.utf8CodeUnitCount
+            guard res.count > n else { return false }
+            for k in 0..<n where res[k] != p.utf8Start[k] { return false }
+            return true
+        }
+        func component(from start: Int, last: Bool) -> String {
+            var s = start
+            var e = res.count
+            if last {
+                if let slash = res[start...].lastIndex(of: UInt8(ascii: "/")) { s = slash + 1 }
+            } else if let slash = res[start...].firstIndex(of: UInt8(ascii: "/")) {
+                e = slash
+            }
+            guard s < e else { return "" }
+            return String(decoding: UnsafeRawBufferPointer(rebasing: res[s..<e]), as: UTF8.self)
+        }
+        if hasPrefix("assumed-role/") { return component(from: 13, last: false) }
+        if hasPrefix("user/") { return component(from: 5, last: true) }
+        if hasPrefix("role/") { return component(from: 5, last: true) }
+        if hasPrefix("federated-user/") { return component(from: 15, last: true) }
+        return ""
+    }
 }

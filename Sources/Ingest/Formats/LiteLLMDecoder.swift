@@ -1,14 +1,348 @@
-/// Placeholder: the LiteLLM decoder (to be written).
+/// The LiteLLM proxy decoder: `StandardLoggingPayload` JSON lines and exported `LiteLLM_SpendLogs`
+/// rows (`formats/GATEWAYS.md` §1a, §1b), one request per line.
+///
+/// ### Fields read
+///
+///     id | request_id                     → de-duplication (`hash("litellm", id)`)
+///     trace_id | session_id  + metadata.attempted_retries
+///                                         → router attempts: key `hash("litellm-trace", trace)`, rank = attempt
+///     call_type                           → retrieving/listing stored objects is excluded (not billable)
+///     startTime, endTime, completionStartTime
+///                                         → instant, latency = end − start, TTFT = completion start − start
+///                                           (none when completion start = end: not streamed)
+///     model, custom_llm_provider          → model as logged, provider
+///     metadata.usage_object | hidden_params.usage_object | response.usage | prompt_tokens/completion_tokens
+///                                         → disjoint token buckets (`GatewaySupport.uncachedInput`)
+///     metadata.user_api_key_team_alias | team_id | metadata.user_api_key_team_id   → team
+///     metadata.user_api_key_alias | metadata.user_api_key_user_id | end_user       → principal
+///     response_cost | spend               → logged cost (USD)
+///     status, error_information, guardrail_information, status_fields → outcome and denials
+///
+/// Timestamps are float epoch seconds, naive `YYYY-MM-DD HH:MM:SS.ffffff` (UTC) or ISO-8601 with an
+/// offset (§1 quirk 3). `metadata` is an object or a JSON-encoded string (§1b quirk 1); the string
+/// is unescaped into a buffer the decoder reuses and parsed with `JSONDocument.parse`.
+///
+/// Prompt and response bodies (`messages`, `response` choices) are skipped, never copied.
 public struct LiteLLMDecoder: LogDecoder {
     public let context: DecoderContext
+    /// Reused buffer for a JSON-encoded `metadata` string.
+    var scratch: [UInt8] = []
 
     public init(context: DecoderContext) { self.context = context }
 
-    public static func detects(_ root: JSONValue, context: DecoderContext) -> Bool { false }
+    /// True for an object with a string `call_type`, a `startTime` and a `request_id` or `id`.
+    public static func detects(_ root: JSONValue, context: DecoderContext) -> Bool {
+        guard root.kind == .object else { return false }
+        var callType = false, start = false, id = false
+        root.forEachMember { k, v in
+            if k.equals("call_type") {
+                callType = v.kind == .string
+            } else if k.equals("startTime") {
+                start = v.kind == .string || v.kind == .number
+            } else if k.equals("request_id") || k.equals("id") {
+                id = v.kind == .string
+            }
+            return !(callType && start && id)
+        }
+        return callType && start && id
+    }
+
+    /// Call types that read, list or delete stored objects: they repeat an earlier call's usage
+    /// and are not billed again (case 04: `aget_responses` after `aresponses`).
+    static func isExcludedCallType(_ v: JSONValue) -> Bool {
+        guard v.kind == .string else { return false }
+        return v.stringEquals("aget_responses") || v.stringEquals("get_responses")
+            || v.stringEquals("alist_input_items") || v.stringEquals("list_input_items")
+            || v.stringEquals("adelete_responses") || v.stringEquals("delete_responses")
+            || v.stringEquals("acancel_responses") || v.stringEquals("cancel_responses")
+            || v.stringEquals("aretrieve_batch") || v.stringEquals("retrieve_batch")
+            || v.stringEquals("alist_batches") || v.stringEquals("list_batches")
+            || v.stringEquals("afile_retrieve") || v.stringEquals("file_retrieve")
+            || v.stringEquals("afile_list") || v.stringEquals("file_list")
+            || v.stringEquals("afile_content") || v.stringEquals("file_content")
+            || v.stringEquals("afile_delete") || v.stringEquals("file_delete")
+    }
 
     public mutating func decode(_ root: JSONValue, line: Int, into batch: inout EventBatch) -> LineDisposition {
-        .ignored
+        guard root.kind == .object else { return .undecodable }
+        var r = Row()
+        r.scan(root)
+        if let ct = r.callType, Self.isExcludedCallType(ct) {
+            batch.excluded += 1
+            return .decoded
+        }
+        guard r.startTime != nil else { return .ignored }
+
+        if let m = r.metadata, m.kind == .string, let raw = m.rawStringBytes, raw.count > 1, raw[0] == UInt8(ascii: "{") {
+            var buf: [UInt8] = []
+            swap(&buf, &scratch)
+            GatewaySupport.unescape(m, into: &buf)
+            let result = buf.withUnsafeBytes { bytes -> LineDisposition in
+                switch JSONDocument.parse(bytes) {
+                case .success(let meta): return Self.emit(r, meta: meta.kind == .object ? meta : nil, line: line, into: &batch)
+                case .failure: return Self.emit(r, meta: nil, line: line, into: &batch)
+                }
+            }
+            swap(&buf, &scratch)
+            return result
+        }
+        return Self.emit(r, meta: r.metadata?.kind == .object ? r.metadata : nil, line: line, into: &batch)
     }
 
     public mutating func finish(into batch: inout EventBatch) {}
+
+    // MARK: - Row
+
+    /// The top-level members read, found in one pass over the row.
+    struct Row {
+        var id: JSONValue?
+        var requestId: JSONValue?
+        var traceId: JSONValue?
+        var sessionId: JSONValue?
+        var callType: JSONValue?
+        var startTime: JSONValue?
+        var endTime: JSONValue?
+        var completionStartTime: JSONValue?
+        var model: JSONValue?
+        var modelGroup: JSONValue?
+        var provider: JSONValue?
+        var metadata: JSONValue?
+        var responseCost: JSONValue?
+        var spend: JSONValue?
+        var promptTokens: JSONValue?
+        var completionTokens: JSONValue?
+        var teamId: JSONValue?
+        var userApiKeyTeamId: JSONValue?
+        var userApiKeyUserId: JSONValue?
+        var endUser: JSONValue?
+        var status: JSONValue?
+        var errorInformation: JSONValue?
+        var guardrailInformation: JSONValue?
+        var statusFields: JSONValue?
+        var response: JSONValue?
+        var hiddenParams: JSONValue?
+
+        mutating func scan(_ root: JSONValue) {
+            root.forEachMember { k, v in
+                // dispatch on the key's length first: most keys of a row are compared once
+                switch k.end - k.start - 2 {
+                case 2: if k.equals("id") { id = v }
+                case 5: if k.equals("model") { model = v } else if k.equals("spend") { spend = v }
+                case 6: if k.equals("status") { status = v }
+                case 7: if k.equals("team_id") { teamId = v } else if k.equals("endTime") { endTime = v }
+                case 8:
+                    if k.equals("trace_id") { traceId = v } else if k.equals("metadata") { metadata = v }
+                    else if k.equals("end_user") { endUser = v } else if k.equals("response") { response = v }
+                case 9: if k.equals("call_type") { callType = v } else if k.equals("startTime") { startTime = v }
+                case 10: if k.equals("request_id") { requestId = v } else if k.equals("session_id") { sessionId = v }
+                case 11: if k.equals("model_group") { modelGroup = v }
+                case 13:
+                    if k.equals("response_cost") { responseCost = v } else if k.equals("prompt_tokens") { promptTokens = v }
+                    else if k.equals("hidden_params") { hiddenParams = v } else if k.equals("status_fields") { statusFields = v }
+                case 17:
+                    if k.equals("completion_tokens") { completionTokens = v }
+                    else if k.equals("error_information") { errorInformation = v }
+                case 19:
+                    if k.equals("completionStartTime") { completionStartTime = v }
+                    else if k.equals("custom_llm_provider") { provider = v }
+                case 20:
+                    if k.equals("user_api_key_team_id") { userApiKeyTeamId = v }
+                    else if k.equals("user_api_key_user_id") { userApiKeyUserId = v }
+                case 21: if k.equals("guardrail_information") { guardrailInformation = v }
+                default: break
+                }
+                return true
+            }
+        }
+    }
+
+    /// The `metadata` members read (object form or parsed from its string form).
+    struct Metadata {
+        var usageObject: JSONValue?
+        var keyAlias: JSONValue?
+        var userId: JSONValue?
+        var teamAlias: JSONValue?
+        var teamId: JSONValue?
+        var attemptedRetries: JSONValue?
+        var status: JSONValue?
+        var errorInformation: JSONValue?
+        var guardrailInformation: JSONValue?
+
+        init(_ meta: JSONValue?) {
+            guard let meta else { return }
+            meta.forEachMember { k, v in
+                if k.equals("usage_object") { usageObject = v }
+                else if k.equals("user_api_key_alias") { keyAlias = v }
+                else if k.equals("user_api_key_user_id") { userId = v }
+                else if k.equals("user_api_key_team_alias") { teamAlias = v }
+                else if k.equals("user_api_key_team_id") { teamId = v }
+                else if k.equals("attempted_retries") { attemptedRetries = v }
+                else if k.equals("status") { status = v }
+                else if k.equals("error_information") { errorInformation = v }
+                else if k.equals("guardrail_information") { guardrailInformation = v }
+                return true
+            }
+        }
+    }
+
+    // MARK: - Event
+
+    static func emit(_ r: Row, meta mv: JSONValue?, line: Int, into batch: inout EventBatch) -> LineDisposition {
+        let m = Metadata(mv)
+        guard let startUs = GatewaySupport.epochMicros(r.startTime) else { return .undecodable }
+        var call = LLMCall(instantMs: floorDiv(startUs, 1000))
+
+        // Time: latency = endTime − startTime; TTFT only when the first token came before the end.
+        let endUs = GatewaySupport.epochMicros(GatewaySupport.present(r.endTime))
+        if let endUs, endUs >= startUs { call.latencyMs = Double(endUs - startUs) / 1000 }
+        if let cst = GatewaySupport.epochMicros(GatewaySupport.present(r.completionStartTime)), cst >= startUs,
+            endUs == nil || cst < endUs!
+        {
+            call.ttftMs = Double(cst - startUs) / 1000
+        }
+
+        // Dimensions.
+        if let v = GatewaySupport.firstNonEmpty(r.model, r.modelGroup) { call.model = v.string ?? "" }
+        call.provider = GatewaySupport.string(r.provider) ?? ""
+        call.team = GatewaySupport.string(GatewaySupport.firstNonEmpty(m.teamAlias, r.teamId, m.teamId, r.userApiKeyTeamId)) ?? ""
+        call.principal =
+            GatewaySupport.string(GatewaySupport.firstNonEmpty(m.keyAlias, m.userId, r.userApiKeyUserId, r.endUser)) ?? ""
+        let trace = GatewaySupport.firstNonEmpty(r.traceId, r.sessionId)
+        call.session = GatewaySupport.string(trace) ?? ""
+
+        // De-duplication: router attempts of one logical request share the trace id.
+        if let trace, let attempt = GatewaySupport.int(m.attemptedRetries) {
+            call.dedup = DedupClaim(key: GatewaySupport.dedupKey("litellm-trace", trace), rank: attempt)
+        } else if let id = GatewaySupport.firstNonEmpty(r.requestId, r.id) {
+            call.dedup = DedupClaim(key: GatewaySupport.dedupKey("litellm", id))
+        }
+
+        // Tokens.
+        let usage = usageObject(m.usageObject) ?? usageObject(r.hiddenParams?["usage_object"])
+            ?? (r.response?.kind == .object ? usageObject(r.response?["usage"]) : nil)
+        setTokens(&call, usage: usage, row: r)
+
+        // Cost.
+        call.loggedCostUSD = GatewaySupport.double(r.responseCost) ?? GatewaySupport.double(r.spend)
+
+        // Outcome.
+        let permission = setOutcome(&call, row: r, meta: m)
+        batch.llmCalls.append(call)
+        batch.llmCallLines.append(line)
+        if let permission {
+            var p = PermissionDecision(instantMs: call.instantMs, reason: permission)
+            p.principal = call.principal
+            p.subject = call.model
+            batch.permissions.append(p)
+        }
+        return .decoded
+    }
+
+    @inline(__always)
+    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+        let q = a / b
+        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
+    }
+
+    static func usageObject(_ v: JSONValue?) -> JSONValue? {
+        guard let v, v.kind == .object else { return nil }
+        return v
+    }
+
+    /// Disjoint buckets from a LiteLLM usage object (OpenAI shape plus Anthropic cache fields), or
+    /// from the row's `prompt_tokens`/`completion_tokens` when there is none.
+    static func setTokens(_ call: inout LLMCall, usage: JSONValue?, row r: Row) {
+        var prompt: Int64? = nil, completion: Int64? = nil
+        var reads: Int64 = 0, writes: Int64 = 0, writes1h: Int64 = 0, reasoning: Int64 = 0
+        if let u = usage {
+            var inputTokens: Int64? = nil, outputTokens: Int64? = nil
+            u.forEachMember { k, v in
+                if k.equals("prompt_tokens") { prompt = GatewaySupport.int(v) }
+                else if k.equals("completion_tokens") { completion = GatewaySupport.int(v) }
+                else if k.equals("input_tokens") { inputTokens = GatewaySupport.int(v) }
+                else if k.equals("output_tokens") { outputTokens = GatewaySupport.int(v) }
+                else if k.equals("prompt_tokens_details") || k.equals("input_tokens_details") {
+                    reads = max(reads, GatewaySupport.int(v["cached_tokens"]) ?? 0)
+                    if writes == 0 { writes = GatewaySupport.int(v["cache_creation_tokens"]) ?? 0 }
+                } else if k.equals("cache_read_input_tokens") {
+                    reads = max(reads, GatewaySupport.int(v) ?? 0)
+                } else if k.equals("cache_creation_input_tokens") {
+                    if let w = GatewaySupport.int(v) { writes = w }
+                } else if k.equals("cache_creation") {
+                    writes1h = GatewaySupport.int(v["ephemeral_1h_input_tokens"]) ?? 0
+                } else if k.equals("completion_tokens_details") || k.equals("output_tokens_details") {
+                    reasoning = max(reasoning, GatewaySupport.int(v["reasoning_tokens"]) ?? 0)
+                }
+                return true
+            }
+            if prompt == nil { prompt = inputTokens }
+            if completion == nil { completion = outputTokens }
+        }
+        let p = prompt ?? GatewaySupport.int(r.promptTokens) ?? 0
+        let c = completion ?? GatewaySupport.int(r.completionTokens) ?? 0
+        call.inputTokens = GatewaySupport.uncachedInput(prompt: p, reads: reads, writes: writes)
+        call.cacheReadTokens = reads
+        let w1h = min(writes1h, writes)
+        call.cacheWrite1hTokens = w1h
+        call.cacheWrite5mTokens = writes - w1h
+        call.outputTokens = c
+        call.reasoningTokens = min(reasoning, c)
+    }
+
+    /// Sets outcome, HTTP status and error type; returns the permission reason of a denial.
+    ///
+    /// Any intervened guardrail → `denied`/`guardrail`; error code 429 → `rate_limited`;
+    /// 401/403 → `denied`/`unauthenticated`/`forbidden`; `BudgetExceededError` → `denied`/`budget`;
+    /// other failures → `error` (`formats/GATEWAYS.md` §1a, §10 "Denials here").
+    static func setOutcome(_ call: inout LLMCall, row r: Row, meta m: Metadata) -> PermissionReason? {
+        let errorInfo = GatewaySupport.present(r.errorInformation) ?? GatewaySupport.present(m.errorInformation)
+        let code = GatewaySupport.int(errorInfo?["error_code"]).map { Int($0) }
+        let errorClass = errorInfo?["error_class"]
+        if let code, code > 0 { call.httpStatus = code }
+        let failed = (GatewaySupport.present(r.status) ?? GatewaySupport.present(m.status))?.stringEquals("failure") ?? false
+        if failed || call.httpStatus != nil, let ec = GatewaySupport.string(errorClass) { call.errorType = ec }
+
+        if guardrailIntervened(r.guardrailInformation) || guardrailIntervened(m.guardrailInformation)
+            || (r.statusFields?["guardrail_status"]?.stringEquals("guardrail_intervened") ?? false)
+        {
+            call.outcome = .denied
+            return .guardrail
+        }
+        if let code {
+            let (o, reason) = GatewaySupport.outcome(httpStatus: code)
+            if o != .ok {
+                call.outcome = o
+                if reason != nil { return reason }
+                if o == .rateLimited { return nil }
+            }
+        }
+        if let ec = errorClass, ec.kind == .string {
+            if ec.stringEquals("BudgetExceededError") { call.outcome = .denied; return .budget }
+            if ec.stringEquals("ContentPolicyViolationError") { call.outcome = .denied; return .guardrail }
+            if ec.stringEquals("RateLimitError") { call.outcome = .rateLimited; return nil }
+            if ec.stringEquals("AuthenticationError") { call.outcome = .denied; return .unauthenticated }
+            if ec.stringEquals("PermissionDeniedError") { call.outcome = .denied; return .forbidden }
+        }
+        if failed || call.outcome == .error { call.outcome = .error }
+        return nil
+    }
+
+    /// True when `guardrail_information` (one object, or a list of them) has a guardrail with
+    /// `guardrail_status` `guardrail_intervened` (§1a "Guardrails").
+    static func guardrailIntervened(_ v: JSONValue?) -> Bool {
+        guard let v else { return false }
+        switch v.kind {
+        case .object:
+            return v["guardrail_status"]?.stringEquals("guardrail_intervened") ?? false
+        case .array:
+            var hit = false
+            v.forEachElement { e in
+                if e["guardrail_status"]?.stringEquals("guardrail_intervened") ?? false { hit = true; return false }
+                return true
+            }
+            return hit
+        default:
+            return false
+        }
+    }
 }

@@ -1,14 +1,247 @@
-/// Placeholder: the OTel decoder (to be written).
+/// The OpenTelemetry decoder: OTLP/JSON trace exports as the collector `file` exporter writes
+/// them, one `ExportTraceServiceRequest` per line, or one bare span object per line
+/// (`formats/GATEWAYS.md` §9, `formats/AGENTS.md` §4).
+///
+/// ### Shape
+///
+///     {"resourceSpans":[{"resource":{"attributes":[…]},
+///                        "scopeSpans":[{"scope":{…},"spans":[{…span…}, …]}]}]}
+///
+/// Attributes are lists of `{"key": k, "value": {"stringValue"|"intValue"|"doubleValue"|"boolValue"|…: v}}`;
+/// 64-bit integers (`intValue`, `startTimeUnixNano`) come as decimal strings or numbers; ids are hex
+/// or base64 and enums integers or names (Go protojson: `STATUS_CODE_ERROR`). Ids are not needed:
+/// the contract gives OTel no de-duplication rule.
+///
+/// ### Spans → events (`OTel+Attributes.swift` lists the attribute names)
+///
+/// * `gen_ai.operation.name` `chat` / `text_completion` / `generate_content`, or OpenInference
+///   `openinference.span.kind` `LLM` → llm_call. A span with neither, but with a model and token
+///   counts, is a model call too (older instrumentations).
+/// * `execute_tool`, or OpenInference `TOOL` → tool_call (name from `gen_ai.tool.name` /
+///   `tool.name`, else the span name after `execute_tool `).
+/// * Agent and workflow spans (`invoke_agent`, `create_agent`, `invoke_workflow`, OpenInference
+///   `AGENT`/`CHAIN`, …) repeat their children's usage and add nothing.
+///
+/// Tokens: the input count **includes** cache reads (and cache writes when it is large enough to,
+/// `GatewaySupport.uncachedInput`); the output count includes reasoning. Latency = end − start;
+/// TTFT from `gen_ai.server.time_to_first_token` or `gen_ai.response.time_to_first_chunk`
+/// (seconds → ms), else from an OpenInference `First Token Stream Event` span event. Status code
+/// ERROR (2) → outcome `error`. Provider: `gen_ai.provider.name`, else `gen_ai.system` (then the
+/// OpenInference `llm.provider` / `llm.system`), mapped onto LiteLLM ids. Team: resource
+/// `tenant.id`. Principal: `enduser.id` / `user.id`, else resource `service.name`.
+/// A logs or metrics export line is `.undecodable`.
 public struct OTelDecoder: LogDecoder {
     public let context: DecoderContext
 
     public init(context: DecoderContext) { self.context = context }
 
-    public static func detects(_ root: JSONValue, context: DecoderContext) -> Bool { false }
+    /// True for an object with a `resourceSpans` array, or a bare span (`traceId`, `spanId` and
+    /// `startTimeUnixNano`).
+    public static func detects(_ root: JSONValue, context: DecoderContext) -> Bool {
+        guard root.kind == .object else { return false }
+        var trace = false, span = false, start = false, resourceSpans = false
+        root.forEachMember { k, v in
+            if k.equals("resourceSpans") { resourceSpans = v.kind == .array }
+            else if k.equals("traceId") { trace = true }
+            else if k.equals("spanId") { span = true }
+            else if k.equals("startTimeUnixNano") { start = true }
+            return !resourceSpans
+        }
+        return resourceSpans || (trace && span && start)
+    }
 
     public mutating func decode(_ root: JSONValue, line: Int, into batch: inout EventBatch) -> LineDisposition {
-        .ignored
+        guard root.kind == .object else { return .undecodable }
+        var resourceSpans: JSONValue? = nil
+        var isOtherSignal = false
+        var bareSpan = false
+        root.forEachMember { k, v in
+            if k.equals("resourceSpans") { resourceSpans = v }
+            else if k.equals("resourceLogs") || k.equals("resourceMetrics") { isOtherSignal = true }
+            else if k.equals("spanId") || k.equals("startTimeUnixNano") { bareSpan = true }
+            return true
+        }
+        let before = batch.eventCount
+        if let rs = resourceSpans, rs.kind == .array {
+            rs.forEachElement { r in
+                decodeResourceSpans(r, line: line, into: &batch)
+                return true
+            }
+        } else if isOtherSignal {
+            return .undecodable
+        } else if bareSpan {
+            decodeSpan(root, resource: Resource(), line: line, into: &batch)
+        } else {
+            return .undecodable
+        }
+        return batch.eventCount > before ? .decoded : .ignored
     }
 
     public mutating func finish(into batch: inout EventBatch) {}
+
+    // MARK: - Resource
+
+    /// Resource attributes used as dimensions.
+    struct Resource {
+        var serviceName: JSONValue?
+        var tenantId: JSONValue?
+        init() {}
+
+        init(_ resource: JSONValue?) {
+            resource?["attributes"]?.forEachElement { a in
+                OTelAttributes.keyValue(a) { key, value in
+                    if key.stringEquals("service.name") { serviceName = value }
+                    else if key.stringEquals("tenant.id") { tenantId = value }
+                }
+                return true
+            }
+        }
+    }
+
+    func decodeResourceSpans(_ r: JSONValue, line: Int, into batch: inout EventBatch) {
+        var resourceV: JSONValue? = nil, scopeSpans: JSONValue? = nil, legacy: JSONValue? = nil
+        r.forEachMember { k, v in
+            if k.equals("resource") { resourceV = v }
+            else if k.equals("scopeSpans") { scopeSpans = v }
+            else if k.equals("instrumentationLibrarySpans") { legacy = v }  // OTLP < 0.15 name
+            return true
+        }
+        let resource = Resource(resourceV)
+        func spans(of list: JSONValue?) {
+            list?.forEachElement { scope in
+                scope["spans"]?.forEachElement { span in
+                    decodeSpan(span, resource: resource, line: line, into: &batch)
+                    return true
+                }
+                return true
+            }
+        }
+        spans(of: scopeSpans)
+        spans(of: legacy)
+    }
+
+    // MARK: - Span
+
+    func decodeSpan(_ span: JSONValue, resource: Resource, line: Int, into batch: inout EventBatch) {
+        guard span.kind == .object else { return }
+        var name: JSONValue? = nil, startV: JSONValue? = nil, endV: JSONValue? = nil
+        var attributes: JSONValue? = nil, events: JSONValue? = nil, status: JSONValue? = nil
+        span.forEachMember { k, v in
+            switch k.end - k.start - 2 {
+            case 4: if k.equals("name") { name = v }
+            case 6: if k.equals("events") { events = v } else if k.equals("status") { status = v }
+            case 10: if k.equals("attributes") { attributes = v }
+            case 15: if k.equals("endTimeUnixNano") { endV = v }
+            case 17: if k.equals("startTimeUnixNano") { startV = v }
+            default: break
+            }
+            return true
+        }
+        var a = OTelAttributes()
+        attributes?.forEachElement { e in
+            a.take(e)
+            return true
+        }
+
+        let kind = a.spanKind(name: name)
+        guard kind != .other else { return }
+        guard let startNs = GatewaySupport.int(startV) else { return }
+        let endNs = GatewaySupport.int(endV)
+        let instant = Self.floorDiv(startNs, 1_000_000)
+        let isError = Self.isErrorStatus(status) || GatewaySupport.isNonEmptyString(a.errorType)
+
+        var principal = GatewaySupport.string(GatewaySupport.firstNonEmpty(a.enduserId, a.userId))
+        if principal == nil { principal = GatewaySupport.string(resource.serviceName) }
+        let session = GatewaySupport.string(GatewaySupport.firstNonEmpty(a.conversationId, a.sessionId)) ?? ""
+
+        switch kind {
+        case .llm:
+            var call = LLMCall(instantMs: instant)
+            call.model = GatewaySupport.string(GatewaySupport.firstNonEmpty(a.responseModel, a.requestModel, a.llmModelName)) ?? ""
+            if let p = GatewaySupport.firstNonEmpty(a.providerName, a.system, a.llmProvider, a.llmSystem) {
+                call.provider = OTelAttributes.litellmProvider(p)
+            }
+            call.team = GatewaySupport.string(resource.tenantId) ?? ""
+            call.principal = principal ?? ""
+            call.session = session
+            let prompt = a.inputTokens ?? 0
+            let reads = a.cacheReadTokens ?? 0
+            let writes = a.cacheWriteTokens ?? 0
+            let output = a.outputTokens ?? 0
+            call.inputTokens = GatewaySupport.uncachedInput(prompt: prompt, reads: reads, writes: writes)
+            call.cacheReadTokens = reads
+            call.cacheWrite5mTokens = writes
+            call.outputTokens = output
+            call.reasoningTokens = min(a.reasoningTokens ?? 0, output)
+            if let endNs, endNs >= startNs { call.latencyMs = Double(endNs - startNs) / 1e6 }
+            if let s = a.ttftSeconds, s >= 0 {
+                call.ttftMs = s * 1000
+            } else if let firstToken = Self.firstTokenEventNs(events), firstToken >= startNs {
+                call.ttftMs = Double(firstToken - startNs) / 1e6
+            }
+            var reason: PermissionReason? = nil
+            if let code = a.httpStatus {
+                call.httpStatus = Int(code)
+                let (o, r) = GatewaySupport.outcome(httpStatus: Int(code))
+                call.outcome = o
+                reason = r
+            }
+            if isError, call.outcome == .ok { call.outcome = .error }
+            if call.outcome != .ok { call.errorType = GatewaySupport.string(a.errorType) ?? "" }
+            batch.llmCalls.append(call)
+            batch.llmCallLines.append(line)
+            if let reason {
+                var p = PermissionDecision(instantMs: instant, reason: reason)
+                p.principal = call.principal
+                p.subject = call.model
+                batch.permissions.append(p)
+            }
+        case .tool:
+            var t = ToolCall(instantMs: instant)
+            if let n = GatewaySupport.firstNonEmpty(a.toolName, a.oiToolName) {
+                t.tool = n.string ?? ""
+            } else if let n = name, n.stringHasPrefix("execute_tool "), let s = n.string {
+                t.tool = String(s.dropFirst(13))
+            }
+            t.principal = principal ?? ""
+            t.session = session
+            if let endNs, endNs >= startNs {
+                t.endMs = Self.floorDiv(endNs, 1_000_000)
+                t.durationMs = Double(endNs - startNs) / 1e6
+                t.outcome = isError ? .error : .ok
+            } else {
+                t.outcome = isError ? .error : .unknown
+            }
+            t.argumentsHash = GatewaySupport.hash(a.toolArguments)
+            batch.toolCalls.append(t)
+        case .other:
+            break
+        }
+    }
+
+    @inline(__always)
+    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+        let q = a / b
+        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
+    }
+
+    /// Status code ERROR: `2`, `"2"` or `"STATUS_CODE_ERROR"`.
+    static func isErrorStatus(_ status: JSONValue?) -> Bool {
+        guard let code = status?["code"] else { return false }
+        if let n = code.int64 { return n == 2 }
+        return code.stringEquals("STATUS_CODE_ERROR")
+    }
+
+    /// The time of the OpenInference `First Token Stream Event` span event (epoch ns).
+    static func firstTokenEventNs(_ events: JSONValue?) -> Int64? {
+        var found: Int64? = nil
+        events?.forEachElement { e in
+            if e["name"]?.stringEquals("First Token Stream Event") ?? false {
+                found = GatewaySupport.int(e["timeUnixNano"])
+                return false
+            }
+            return true
+        }
+        return found
+    }
 }

@@ -1,0 +1,227 @@
+/// Helpers shared by the gateway decoders (`litellm`, `kong`, `bedrock`, `otel`).
+///
+/// Everything here reads borrowed `JSONValue`s and allocates nothing, except `string(_:)`, which
+/// makes the `String` of a dimension value that goes into an event.
+enum GatewaySupport {
+    // MARK: - Values
+
+    /// The value unless it is JSON `null` (or absent).
+    @inline(__always)
+    static func present(_ v: JSONValue?) -> JSONValue? {
+        guard let v, v.kind != .null else { return nil }
+        return v
+    }
+
+    /// True for a string value with at least one byte.
+    @inline(__always)
+    static func isNonEmptyString(_ v: JSONValue?) -> Bool {
+        guard let v, v.kind == .string else { return false }
+        return v.end - v.start > 2
+    }
+
+    /// The decoded string of a non-empty string value; nil for anything else (null, "", numbers).
+    /// Allocates: only for dimension values that go into an event.
+    static func string(_ v: JSONValue?) -> String? {
+        guard isNonEmptyString(v) else { return nil }
+        return v!.string
+    }
+
+    /// An integer from a JSON number or a numeric string (`"10"`, OTLP `intValue`); nil for null,
+    /// `""` and non-numeric values.
+    @inline(__always)
+    static func int(_ v: JSONValue?) -> Int64? {
+        guard let v, v.kind == .number || v.kind == .string else { return nil }
+        return v.int64
+    }
+
+    /// A double from a JSON number or a numeric string; nil otherwise.
+    @inline(__always)
+    static func double(_ v: JSONValue?) -> Double? {
+        guard let v, v.kind == .number || v.kind == .string else { return nil }
+        return v.double
+    }
+
+    /// The first of the values that is a non-empty string.
+    static func firstNonEmpty(_ vs: JSONValue?...) -> JSONValue? {
+        for v in vs where isNonEmptyString(v) { return v }
+        return nil
+    }
+
+    // MARK: - Tokens
+
+    /// Uncached input from a prompt count that may include cache reads and cache writes.
+    ///
+    /// `CONTRACT.md` ("Normalized events"): OpenAI-style prompt counts include cached reads;
+    /// LiteLLM's include cache writes too when `prompt ≥ reads + writes` (newer versions), otherwise
+    /// the writes are beside it (BerriAI/litellm#15056). A prompt smaller than the reads is taken as
+    /// already disjoint (Anthropic-shaped).
+    ///
+    ///     prompt ≥ reads + writes  →  prompt − reads − writes
+    ///     prompt ≥ reads           →  prompt − reads          (writes beside)
+    ///     otherwise                →  prompt                  (already disjoint)
+    @inline(__always)
+    static func uncachedInput(prompt: Int64, reads: Int64, writes: Int64) -> Int64 {
+        if prompt >= reads + writes { return prompt - reads - writes }
+        if prompt >= reads { return prompt - reads }
+        return prompt
+    }
+
+    // MARK: - Time
+
+    /// An instant as UTC epoch **microseconds**.
+    ///
+    /// Numbers (or numeric strings) are judged by magnitude like `Timestamps.epochToMillis`:
+    /// < 1e11 seconds (float seconds keep their fraction: LiteLLM `startTime` 1781604060.9),
+    /// < 1e14 ms, < 1e17 µs, else ns. Strings are ISO-8601 / naive date-times
+    /// (`Timestamps.parseISO8601`), with fraction digits 4–6 kept as microseconds
+    /// (`"2025-01-24 09:20:46.847371"` → …46.847371 s). Source: `formats/GATEWAYS.md` §1 quirk 3.
+    /// - Returns: nil for null, empty or unparseable values.
+    static func epochMicros(_ v: JSONValue?) -> Int64? {
+        guard let v else { return nil }
+        switch v.kind {
+        case .number:
+            return numberMicros(v)
+        case .string:
+            if let ms = Timestamps.parseISO8601(v) {
+                return ms * 1000 + subMillisecondMicros(v.rawStringBytes!)
+            }
+            return numberMicros(v)
+        default:
+            return nil
+        }
+    }
+
+    private static func numberMicros(_ v: JSONValue) -> Int64? {
+        guard let d = v.double else { return nil }
+        let a = abs(d)
+        if a < 1e11 { return Int64((d * 1e6).rounded()) }
+        if a < 1e14 { return Int64((d * 1e3).rounded()) }
+        if a < 1e17 { return Int64(d.rounded()) }
+        if let i = v.int64 { return i / 1000 }
+        return Int64((d / 1e3).rounded(.down))
+    }
+
+    /// Digits 4–6 of the fraction of `YYYY-MM-DD?HH:MM:SS.ffffff…` as microseconds (0 when absent).
+    private static func subMillisecondMicros(_ b: UnsafeRawBufferPointer) -> Int64 {
+        guard b.count > 23, b[19] == UInt8(ascii: ".") || b[19] == UInt8(ascii: ",") else { return 0 }
+        var us: Int64 = 0
+        var digits = true
+        for k in 23..<26 {  // 20, 21, 22 are the millisecond digits
+            if digits, k < b.count, b[k] >= 0x30, b[k] <= 0x39 {
+                us = us * 10 + Int64(b[k] - 0x30)
+            } else {
+                digits = false
+                us *= 10
+            }
+        }
+        return us
+    }
+
+    // MARK: - HTTP status
+
+    /// Outcome and permission reason of an HTTP status (`CONTRACT.md`, permission reasons):
+    /// 429 → `rate_limited` (not a denial); 401 → `denied`/`unauthenticated`; 403 → `denied`/`forbidden`;
+    /// other 4xx/5xx → `error`; else `ok`.
+    static func outcome(httpStatus s: Int) -> (LLMOutcome, PermissionReason?) {
+        switch s {
+        case 429: return (.rateLimited, nil)
+        case 401: return (.denied, .unauthenticated)
+        case 403: return (.denied, .forbidden)
+        case 400...599: return (.error, nil)
+        default: return (.ok, nil)
+        }
+    }
+
+    // MARK: - Keys and hashes
+
+    /// `DedupKey.of(namespace, id)` over the id's raw bytes (for a string: its contents between
+    /// the quotes). Equals `DedupKey.of(strings: [namespace, id])` for an id without escapes.
+    static func dedupKey(_ namespace: StaticString, _ id: JSONValue) -> DedupKey {
+        let raw = id.rawStringBytes ?? id.rawBytes
+        return namespace.withUTF8Buffer { ns in DedupKey.of(UnsafeRawBufferPointer(ns), raw) }
+    }
+
+    /// A 64-bit hash of a value's raw bytes (tool arguments, for retry detection).
+    static func hash(_ v: JSONValue?) -> UInt64 {
+        guard let v, v.kind != .null else { return 0 }
+        var h = ByteHasher(seed: 3)
+        h.combine(v.rawStringBytes ?? v.rawBytes)
+        return h.value
+    }
+
+    // MARK: - JSON inside strings
+
+    /// Appends the unescaped UTF-8 bytes of a JSON string value to `buf` (after emptying it), so
+    /// that a JSON document sent as a string (LiteLLM SpendLogs `metadata`, `formats/GATEWAYS.md`
+    /// §1b quirk 1) can be parsed with `JSONDocument.parse` without Foundation.
+    /// Invalid `\u` escapes and lone surrogates become U+FFFD.
+    static func unescape(_ v: JSONValue, into buf: inout [UInt8]) {
+        buf.removeAll(keepingCapacity: true)
+        guard let raw = v.rawStringBytes else { return }
+        let n = raw.count
+        buf.reserveCapacity(n)
+        var i = 0
+        var pendingHigh: UInt32? = nil
+        func emit(_ scalar: UInt32) {
+            let s = Unicode.Scalar(scalar) ?? "\u{FFFD}"
+            for u in UTF8.encode(s)! { buf.append(u) }
+        }
+        func hex4(_ at: Int) -> UInt32? {
+            guard at + 4 <= n else { return nil }
+            var v: UInt32 = 0
+            for k in 0..<4 {
+                let c = raw[at + k]
+                let d: UInt32
+                switch c {
+                case 0x30...0x39: d = UInt32(c - 0x30)
+                case 0x41...0x46: d = UInt32(c - 0x41 + 10)
+                case 0x61...0x66: d = UInt32(c - 0x61 + 10)
+                default: return nil
+                }
+                v = v << 4 | d
+            }
+            return v
+        }
+        while i < n {
+            let c = raw[i]
+            if c != 0x5C {
+                if pendingHigh != nil { emit(0xFFFD); pendingHigh = nil }
+                buf.append(c)
+                i += 1
+                continue
+            }
+            guard i + 1 < n else { break }
+            let e = raw[i + 1]
+            if e == UInt8(ascii: "u") {
+                let v = hex4(i + 2) ?? 0xFFFD
+                i += 6
+                if v >= 0xD800 && v <= 0xDBFF {
+                    if pendingHigh != nil { emit(0xFFFD) }
+                    pendingHigh = v
+                } else if v >= 0xDC00 && v <= 0xDFFF {
+                    if let h = pendingHigh {
+                        emit(0x10000 + ((h - 0xD800) << 10) + (v - 0xDC00))
+                        pendingHigh = nil
+                    } else {
+                        emit(0xFFFD)
+                    }
+                } else {
+                    if pendingHigh != nil { emit(0xFFFD); pendingHigh = nil }
+                    emit(v)
+                }
+                continue
+            }
+            if pendingHigh != nil { emit(0xFFFD); pendingHigh = nil }
+            switch e {
+            case UInt8(ascii: "n"): buf.append(0x0A)
+            case UInt8(ascii: "t"): buf.append(0x09)
+            case UInt8(ascii: "r"): buf.append(0x0D)
+            case UInt8(ascii: "b"): buf.append(0x08)
+            case UInt8(ascii: "f"): buf.append(0x0C)
+            default: buf.append(e)  // \" \\ \/
+            }
+            i += 2
+        }
+        if pendingHigh != nil { emit(0xFFFD) }
+    }
+}

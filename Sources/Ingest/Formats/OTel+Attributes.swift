@@ -1,0 +1,192 @@
+/// The span attributes the OTel decoder reads, collected in one pass over a span's attribute list.
+///
+/// Names (`formats/GATEWAYS.md` §9, `formats/AGENTS.md` §4; semantic conventions @ 953276ff):
+///
+/// | meaning | current name | also accepted (deprecated / non-standard / OpenInference) |
+/// |---|---|---|
+/// | operation | `gen_ai.operation.name` | `openinference.span.kind` (`LLM`, `TOOL`, `AGENT`, …) |
+/// | provider | `gen_ai.provider.name` | `gen_ai.system`, `llm.provider`, `llm.system` |
+/// | model | `gen_ai.response.model`, `gen_ai.request.model` | `llm.model_name` |
+/// | input (includes cache reads) | `gen_ai.usage.input_tokens` | `gen_ai.usage.prompt_tokens`, `llm.token_count.prompt` |
+/// | output (includes reasoning) | `gen_ai.usage.output_tokens` | `gen_ai.usage.completion_tokens`, `llm.token_count.completion` |
+/// | cache read | `gen_ai.usage.cache_read.input_tokens` | `gen_ai.usage.cache_read_input_tokens`, `gen_ai.usage.cached_tokens`, `gen_ai.usage.input_cached_tokens`, `llm.token_count.prompt_details.cache_read` |
+/// | cache write | `gen_ai.usage.cache_creation.input_tokens` | `gen_ai.usage.cache_creation_input_tokens`, `llm.token_count.prompt_details.cache_write` |
+/// | reasoning | `gen_ai.usage.reasoning.output_tokens` | `llm.token_count.completion_details.reasoning` |
+/// | TTFT (seconds) | `gen_ai.response.time_to_first_chunk` | `gen_ai.server.time_to_first_token` |
+/// | session | `gen_ai.conversation.id` | `session.id` |
+/// | tool | `gen_ai.tool.name`, `gen_ai.tool.call.arguments` | `tool.name`, `tool.parameters` |
+/// | caller | `enduser.id` | `user.id` |
+/// | error | `error.type`, `http.response.status_code` | `http.status_code` |
+struct OTelAttributes {
+    /// A value with the rank of the name it came from (lower = preferred), so attribute order
+    /// does not decide between an old and a new name.
+    struct Ranked {
+        var value: JSONValue? = nil
+        var rank = Int.max
+
+        mutating func offer(_ v: JSONValue, rank r: Int) {
+            if r < rank, v.kind != .null {
+                value = v
+                rank = r
+            }
+        }
+    }
+
+    var operation: JSONValue?
+    var openInferenceKind: JSONValue?
+    var traceloopKind: JSONValue?
+    var agentName: JSONValue?
+    var providerName: JSONValue?
+    var system: JSONValue?
+    var llmProvider: JSONValue?
+    var llmSystem: JSONValue?
+    var responseModel: JSONValue?
+    var requestModel: JSONValue?
+    var llmModelName: JSONValue?
+    var input = Ranked()
+    var output = Ranked()
+    var cacheRead = Ranked()
+    var cacheWrite = Ranked()
+    var reasoning = Ranked()
+    var ttft = Ranked()
+    var conversationId: JSONValue?
+    var sessionId: JSONValue?
+    var toolName: JSONValue?
+    var oiToolName: JSONValue?
+    var toolArgs = Ranked()
+    var enduserId: JSONValue?
+    var userId: JSONValue?
+    var errorType: JSONValue?
+    var status = Ranked()
+
+    var inputTokens: Int64? { GatewaySupport.int(input.value) }
+    var outputTokens: Int64? { GatewaySupport.int(output.value) }
+    var cacheReadTokens: Int64? { GatewaySupport.int(cacheRead.value) }
+    var cacheWriteTokens: Int64? { GatewaySupport.int(cacheWrite.value) }
+    var reasoningTokens: Int64? { GatewaySupport.int(reasoning.value) }
+    var ttftSeconds: Double? { GatewaySupport.double(ttft.value) }
+    var httpStatus: Int64? { GatewaySupport.int(status.value) }
+    var toolArguments: JSONValue? { toolArgs.value }
+
+    /// Calls `body` with the key (a string value) and the inner typed value of one
+    /// `{"key": …, "value": {"stringValue": …}}` element (`arrayValue`/`kvlistValue`: the object
+    /// holding `values`). Does nothing for other shapes.
+    static func keyValue(_ e: JSONValue, _ body: (JSONValue, JSONValue) -> Void) {
+        var key: JSONValue? = nil, wrapped: JSONValue? = nil
+        e.forEachMember { k, v in
+            if k.equals("key") { key = v } else if k.equals("value") { wrapped = v }
+            return key == nil || wrapped == nil
+        }
+        guard let key, key.kind == .string, let wrapped else { return }
+        var inner: JSONValue? = nil
+        if wrapped.kind == .object {
+            wrapped.forEachMember { _, v in
+                inner = v
+                return false
+            }
+        } else {
+            inner = wrapped  // a plain JSON value (some writers flatten)
+        }
+        if let inner { body(key, inner) }
+    }
+
+    /// Reads one attribute element.
+    mutating func take(_ e: JSONValue) {
+        Self.keyValue(e) { k, v in
+            if k.stringHasPrefix("gen_ai.") {
+                takeGenAI(k, v)
+            } else if k.stringHasPrefix("llm.") {
+                takeOpenInference(k, v)
+            } else if k.stringEquals("openinference.span.kind") { openInferenceKind = v }
+            else if k.stringEquals("traceloop.span.kind") { traceloopKind = v }
+            else if k.stringEquals("session.id") { sessionId = v }
+            else if k.stringEquals("user.id") { userId = v }
+            else if k.stringEquals("enduser.id") { enduserId = v }
+            else if k.stringEquals("tool.name") { oiToolName = v }
+            else if k.stringEquals("tool.parameters") { toolArgs.offer(v, rank: 1) }
+            else if k.stringEquals("error.type") { errorType = v }
+            else if k.stringEquals("http.response.status_code") { status.offer(v, rank: 0) }
+            else if k.stringEquals("http.status_code") { status.offer(v, rank: 1) }
+        }
+    }
+
+    private mutating func takeGenAI(_ k: JSONValue, _ v: JSONValue) {
+        if k.stringHasPrefix("gen_ai.usage.") {
+            if k.stringEquals("gen_ai.usage.input_tokens") { input.offer(v, rank: 0) }
+            else if k.stringEquals("gen_ai.usage.output_tokens") { output.offer(v, rank: 0) }
+            else if k.stringEquals("gen_ai.usage.prompt_tokens") { input.offer(v, rank: 1) }
+            else if k.stringEquals("gen_ai.usage.completion_tokens") { output.offer(v, rank: 1) }
+            else if k.stringEquals("gen_ai.usage.cache_read.input_tokens") { cacheRead.offer(v, rank: 0) }
+            else if k.stringEquals("gen_ai.usage.cache_read_input_tokens") { cacheRead.offer(v, rank: 1) }
+            else if k.stringEquals("gen_ai.usage.cached_tokens") { cacheRead.offer(v, rank: 2) }
+            else if k.stringEquals("gen_ai.usage.input_cached_tokens") { cacheRead.offer(v, rank: 3) }
+            else if k.stringEquals("gen_ai.usage.cache_creation.input_tokens") { cacheWrite.offer(v, rank: 0) }
+            else if k.stringEquals("gen_ai.usage.cache_creation_input_tokens") { cacheWrite.offer(v, rank: 1) }
+            else if k.stringEquals("gen_ai.usage.reasoning.output_tokens") { reasoning.offer(v, rank: 0) }
+            return
+        }
+        if k.stringEquals("gen_ai.operation.name") { operation = v }
+        else if k.stringEquals("gen_ai.provider.name") { providerName = v }
+        else if k.stringEquals("gen_ai.system") { system = v }
+        else if k.stringEquals("gen_ai.request.model") { requestModel = v }
+        else if k.stringEquals("gen_ai.response.model") { responseModel = v }
+        else if k.stringEquals("gen_ai.response.time_to_first_chunk") { ttft.offer(v, rank: 0) }
+        else if k.stringEquals("gen_ai.server.time_to_first_token") { ttft.offer(v, rank: 1) }
+        else if k.stringEquals("gen_ai.conversation.id") { conversationId = v }
+        else if k.stringEquals("gen_ai.tool.name") { toolName = v }
+        else if k.stringEquals("gen_ai.tool.call.arguments") { toolArgs.offer(v, rank: 0) }
+        else if k.stringEquals("gen_ai.agent.name") { agentName = v }
+    }
+
+    private mutating func takeOpenInference(_ k: JSONValue, _ v: JSONValue) {
+        guard !k.stringHasPrefix("llm.input_messages"), !k.stringHasPrefix("llm.output_messages") else { return }
+        if k.stringEquals("llm.model_name") { llmModelName = v }
+        else if k.stringEquals("llm.provider") { llmProvider = v }
+        else if k.stringEquals("llm.system") { llmSystem = v }
+        else if k.stringEquals("llm.token_count.prompt") { input.offer(v, rank: 2) }
+        else if k.stringEquals("llm.token_count.completion") { output.offer(v, rank: 2) }
+        else if k.stringEquals("llm.token_count.prompt_details.cache_read") { cacheRead.offer(v, rank: 4) }
+        else if k.stringEquals("llm.token_count.prompt_details.cache_write") { cacheWrite.offer(v, rank: 2) }
+        else if k.stringEquals("llm.token_count.completion_details.reasoning") { reasoning.offer(v, rank: 1) }
+    }
+
+    enum SpanKind { case llm, tool, other }
+
+    /// What the span is, from `gen_ai.operation.name`, else `openinference.span.kind`, else (no
+    /// operation at all) a model plus token counts on a span that is not an agent/workflow span.
+    func spanKind(name: JSONValue?) -> SpanKind {
+        if let op = operation, op.kind == .string {
+            if op.stringEquals("chat") || op.stringEquals("text_completion") || op.stringEquals("generate_content") { return .llm }
+            if op.stringEquals("execute_tool") { return .tool }
+            return .other
+        }
+        if let k = openInferenceKind, k.kind == .string {
+            if k.stringEquals("LLM") { return .llm }
+            if k.stringEquals("TOOL") { return .tool }
+            return .other
+        }
+        if traceloopKind != nil || agentName != nil { return .other }
+        let hasModel = GatewaySupport.firstNonEmpty(responseModel, requestModel, llmModelName) != nil
+        if hasModel, input.value != nil || output.value != nil { return .llm }
+        if GatewaySupport.isNonEmptyString(toolName), name?.stringHasPrefix("execute_tool") ?? false { return .tool }
+        return .other
+    }
+
+    /// An OpenTelemetry provider value as a LiteLLM provider id (`CONTRACT.md`: `aws.bedrock` →
+    /// `bedrock`, `gcp.vertex_ai` → `vertex_ai`, `azure.ai.openai` → `azure`, `gcp.gemini` →
+    /// `gemini`; also `azure.ai.inference` → `azure_ai`, `mistral_ai` → `mistral`, `x_ai` → `xai`,
+    /// `ibm.watsonx.ai` → `watsonx`); other values unchanged.
+    static func litellmProvider(_ v: JSONValue) -> String {
+        if v.stringEquals("aws.bedrock") { return "bedrock" }
+        if v.stringEquals("gcp.vertex_ai") { return "vertex_ai" }
+        if v.stringEquals("azure.ai.openai") { return "azure" }
+        if v.stringEquals("gcp.gemini") { return "gemini" }
+        if v.stringEquals("azure.ai.inference") { return "azure_ai" }
+        if v.stringEquals("mistral_ai") { return "mistral" }
+        if v.stringEquals("x_ai") { return "xai" }
+        if v.stringEquals("ibm.watsonx.ai") { return "watsonx" }
+        if v.stringEquals("openai") { return "openai" }
+        if v.stringEquals("anthropic") { return "anthropic" }
+        return v.string ?? ""
+    }
+}
