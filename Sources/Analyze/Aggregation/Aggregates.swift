@@ -1,0 +1,291 @@
+import Ingest
+
+// Keys and mergeable values of the contract's tables (`CONTRACT.md`, "Tables").
+//
+// Every value here merges by addition (counts, Int128 pico-dollars, histogram buckets) or by
+// min / max (first / last seen), so merging is commutative and associative: any file order and
+// any `--jobs` give the same `Aggregates`.
+
+/// usage_daily key: (day, source, provider, model, team, principal). `model` is the resolved
+/// price key (the name as logged when unpriced). `day` is a report-time-zone day number.
+public struct UsageKey: Hashable, Sendable, Comparable {
+    public var day: Int32
+    public var source: String
+    public var provider: String
+    public var model: String
+    public var team: String
+    public var principal: String
+
+    public init(day: Int32, source: String, provider: String, model: String, team: String, principal: String) {
+        self.day = day
+        self.source = source
+        self.provider = provider
+        self.model = model
+        self.team = team
+        self.principal = principal
+    }
+
+    public static func < (a: Self, b: Self) -> Bool {
+        (a.day, a.source, a.provider, a.model, a.team, a.principal) < (b.day, b.source, b.provider, b.model, b.team, b.principal)
+    }
+}
+
+/// usage_daily values. Tokens are counts; `costPico` is 1e-12 USD.
+public struct UsageStats: Hashable, Sendable {
+    public var requests: Int64 = 0
+    /// Outcome `error`.
+    public var failed: Int64 = 0
+    /// Outcome `denied`.
+    public var denied: Int64 = 0
+    /// Outcome `rate_limited`.
+    public var rateLimited: Int64 = 0
+    public var inputTokens: Int64 = 0
+    public var cacheReadTokens: Int64 = 0
+    /// 5-minute + 1-hour writes.
+    public var cacheWriteTokens: Int64 = 0
+    /// Reasoning included.
+    public var outputTokens: Int64 = 0
+    public var reasoningTokens: Int64 = 0
+    /// Cost in pico-dollars (1e-12 USD), exact.
+    public var costPico: Int128 = 0
+    /// Requests whose model could not be priced (they add 0 to `costPico`).
+    public var unpriced: Int64 = 0
+
+    public init() {}
+
+    /// input + cache read + cache write + output (tokens).
+    public var totalTokens: Int64 { inputTokens + cacheReadTokens + cacheWriteTokens + outputTokens }
+
+    public mutating func merge(_ o: UsageStats) {
+        requests += o.requests
+        failed += o.failed
+        denied += o.denied
+        rateLimited += o.rateLimited
+        inputTokens += o.inputTokens
+        cacheReadTokens += o.cacheReadTokens
+        cacheWriteTokens += o.cacheWriteTokens
+        outputTokens += o.outputTokens
+        reasoningTokens += o.reasoningTokens
+        costPico += o.costPico
+        unpriced += o.unpriced
+    }
+}
+
+/// latency_daily key: (day, source, provider, model).
+public struct LatencyKey: Hashable, Sendable, Comparable {
+    public var day: Int32
+    public var source: String
+    public var provider: String
+    public var model: String
+
+    public init(day: Int32, source: String, provider: String, model: String) {
+        self.day = day
+        self.source = source
+        self.provider = provider
+        self.model = model
+    }
+
+    public static func < (a: Self, b: Self) -> Bool {
+        (a.day, a.source, a.provider, a.model) < (b.day, b.source, b.provider, b.model)
+    }
+}
+
+/// latency_daily values: whole-request latency and time to first token, ms.
+public struct LatencyStats: Hashable, Sendable {
+    public var latency = DurationHistogram()
+    public var ttft = DurationHistogram()
+
+    public init() {}
+
+    public mutating func merge(_ o: LatencyStats) {
+        latency.merge(o.latency)
+        ttft.merge(o.ttft)
+    }
+}
+
+/// tools_daily key: (day of the tool request, source, principal, tool).
+public struct ToolKey: Hashable, Sendable, Comparable {
+    public var day: Int32
+    public var source: String
+    public var principal: String
+    public var tool: String
+
+    public init(day: Int32, source: String, principal: String, tool: String) {
+        self.day = day
+        self.source = source
+        self.principal = principal
+        self.tool = tool
+    }
+
+    public static func < (a: Self, b: Self) -> Bool {
+        (a.day, a.source, a.principal, a.tool) < (b.day, b.source, b.principal, b.tool)
+    }
+}
+
+/// tools_daily values.
+public struct ToolStats: Hashable, Sendable {
+    public var calls: Int64 = 0
+    /// Outcome `ok`.
+    public var succeeded: Int64 = 0
+    /// Outcome `error`.
+    public var failed: Int64 = 0
+    public var denied: Int64 = 0
+    public var cancelled: Int64 = 0
+    /// No result seen.
+    public var unknown: Int64 = 0
+    /// Calls that retry a failed identical call (`CONTRACT.md` tools_daily `retries`).
+    public var retries: Int64 = 0
+    /// Durations of calls that have one, ms.
+    public var duration = DurationHistogram()
+
+    public init() {}
+
+    /// failed / (succeeded + failed); nil when both are 0.
+    public var errorRate: Double? {
+        let d = succeeded + failed
+        return d == 0 ? nil : Double(failed) / Double(d)
+    }
+
+    public mutating func merge(_ o: ToolStats) {
+        calls += o.calls
+        succeeded += o.succeeded
+        failed += o.failed
+        denied += o.denied
+        cancelled += o.cancelled
+        unknown += o.unknown
+        retries += o.retries
+        duration.merge(o.duration)
+    }
+
+    /// Counts one call's outcome (not its retry flag or duration).
+    public mutating func count(_ outcome: ToolOutcome) {
+        calls += 1
+        switch outcome {
+        case .ok: succeeded += 1
+        case .error: failed += 1
+        case .denied: denied += 1
+        case .cancelled: cancelled += 1
+        case .unknown: unknown += 1
+        }
+    }
+}
+
+/// permissions_daily key: (day, source, principal, subject, reason).
+public struct PermissionKey: Hashable, Sendable, Comparable {
+    public var day: Int32
+    public var source: String
+    public var principal: String
+    public var subject: String
+    public var reason: PermissionReason
+
+    public init(day: Int32, source: String, principal: String, subject: String, reason: PermissionReason) {
+        self.day = day
+        self.source = source
+        self.principal = principal
+        self.subject = subject
+        self.reason = reason
+    }
+
+    public static func < (a: Self, b: Self) -> Bool {
+        (a.day, a.source, a.principal, a.subject, a.reason.rawValue) < (b.day, b.source, b.principal, b.subject, b.reason.rawValue)
+    }
+}
+
+/// unpriced_models key: (source, model as logged).
+public struct UnpricedKey: Hashable, Sendable, Comparable {
+    public var source: String
+    public var model: String
+
+    public init(source: String, model: String) {
+        self.source = source
+        self.model = model
+    }
+
+    public static func < (a: Self, b: Self) -> Bool { (a.source, a.model) < (b.source, b.model) }
+}
+
+/// unpriced_models values. Instants are UTC epoch ms.
+public struct UnpricedStats: Hashable, Sendable {
+    public var requests: Int64 = 0
+    public var totalTokens: Int64 = 0
+    public var firstSeenMs: Int64 = .max
+    public var lastSeenMs: Int64 = .min
+
+    public init() {}
+
+    public mutating func merge(_ o: UnpricedStats) {
+        requests += o.requests
+        totalTokens += o.totalTokens
+        firstSeenMs = min(firstSeenMs, o.firstSeenMs)
+        lastSeenMs = max(lastSeenMs, o.lastSeenMs)
+    }
+
+    mutating func add(instantMs: Int64, tokens: Int64) {
+        requests += 1
+        totalTokens += tokens
+        firstSeenMs = min(firstSeenMs, instantMs)
+        lastSeenMs = max(lastSeenMs, instantMs)
+    }
+}
+
+/// Everything the output tables are built from: one mergeable value per table key.
+///
+/// Produced per file / chunk by `EventAggregator.finish()`, merged by the parent in any order
+/// (commutative, associative), stored in the state with `serialized()`.
+public struct Aggregates: Sendable, Hashable {
+    public var usage: [UsageKey: UsageStats] = [:]
+    public var latency: [LatencyKey: LatencyStats] = [:]
+    public var tools: [ToolKey: ToolStats] = [:]
+    /// Denials per key.
+    public var permissions: [PermissionKey: Int64] = [:]
+    public var unpriced: [UnpricedKey: UnpricedStats] = [:]
+
+    public init() {}
+
+    /// No data.
+    public static let empty = Aggregates()
+
+    public var isEmpty: Bool {
+        usage.isEmpty && latency.isEmpty && tools.isEmpty && permissions.isEmpty && unpriced.isEmpty
+    }
+
+    /// Adds `other` into `self` (commutative and associative).
+    public mutating func merge(_ other: Aggregates) {
+        for (k, v) in other.usage { usage[k, default: UsageStats()].merge(v) }
+        for (k, v) in other.latency { latency[k, default: LatencyStats()].merge(v) }
+        for (k, v) in other.tools { tools[k, default: ToolStats()].merge(v) }
+        for (k, v) in other.permissions { permissions[k, default: 0] += v }
+        for (k, v) in other.unpriced { unpriced[k, default: UnpricedStats()].merge(v) }
+    }
+
+    public static func += (a: inout Aggregates, b: Aggregates) { a.merge(b) }
+
+    /// Merged value of many aggregates.
+    public static func merged<S: Sequence>(_ parts: S) -> Aggregates where S.Element == Aggregates {
+        var r = Aggregates()
+        for p in parts { r.merge(p) }
+        return r
+    }
+
+    /// The day-keyed entries whose day lies in `window` (inclusive); `unpriced` (which has no day)
+    /// is kept whole. Used to drop days older than the state's retention.
+    public func restricted(to window: ClosedRange<Int32>) -> Aggregates {
+        var r = Aggregates()
+        r.usage = usage.filter { window.contains($0.key.day) }
+        r.latency = latency.filter { window.contains($0.key.day) }
+        r.tools = tools.filter { window.contains($0.key.day) }
+        r.permissions = permissions.filter { window.contains($0.key.day) }
+        r.unpriced = unpriced
+        return r
+    }
+
+    /// Days that have any usage, latency, tool or permission entry, ascending.
+    public var days: [Int32] {
+        var s = Set<Int32>()
+        for k in usage.keys { s.insert(k.day) }
+        for k in latency.keys { s.insert(k.day) }
+        for k in tools.keys { s.insert(k.day) }
+        for k in permissions.keys { s.insert(k.day) }
+        return s.sorted()
+    }
+}

@@ -1,0 +1,301 @@
+import Ingest
+
+/// Compact, versioned binary form of `Aggregates`, for the state database.
+///
+/// Layout (version 1), all integers LEB128 varints unless noted, signed ones zigzag-encoded:
+///
+///     "FLAG" magic (4 bytes), version (1 byte) = 1
+///     string table: n, then n × (byte length, UTF-8 bytes)        (sorted, each string once)
+///     usage:       n, then n × (day, 5 string ids, requests, failed, denied, rate_limited,
+///                  input, cache_read, cache_write, output, reasoning, unpriced,
+///                  cost pico as 16 bytes: low then high 64-bit half, little-endian)
+///     latency:     n, then n × (day, 3 string ids, histogram latency, histogram ttft)
+///     tools:       n, then n × (day, 3 string ids, calls, succeeded, failed, denied, cancelled,
+///                  unknown, retries, histogram duration)
+///     permissions: n, then n × (day, 4 string ids (reason spelled as in the contract), denials)
+///     unpriced:    n, then n × (2 string ids, requests, total_tokens, first_seen, last_seen)
+///     histogram:   count, max, min non-zero + 1 (0 = none), bucket count, then per non-empty
+///                  bucket ascending (value − previous value, count)
+///
+/// Entries are written in key order, so equal aggregates serialize to equal bytes. Histograms
+/// keep only non-empty buckets (`SWIFT-PERF.md`: a dense `Histogram` JSON is ~47 KB).
+extension Aggregates {
+    /// Format version written by `serialized()`.
+    public static let serializationVersion: UInt8 = 1
+
+    /// Errors of `init(serialized:)`.
+    public enum DecodingError: Error, Equatable, CustomStringConvertible {
+        case badMagic
+        case unsupportedVersion(UInt8)
+        case truncated
+        case invalid(String)
+
+        public var description: String {
+            switch self {
+            case .badMagic: "aggregate state: not a factorylog aggregate blob"
+            case .unsupportedVersion(let v): "aggregate state: unsupported version \(v) (this build reads version \(Aggregates.serializationVersion)); rebuild the state with --full"
+            case .truncated: "aggregate state: truncated blob"
+            case .invalid(let why): "aggregate state: \(why)"
+            }
+        }
+    }
+
+    static let magic: [UInt8] = [0x46, 0x4C, 0x41, 0x47]  // "FLAG"
+
+    /// The binary form (see the extension's doc for the layout).
+    public func serialized() -> [UInt8] {
+        var strings = Set<String>()
+        for k in usage.keys { strings.formUnion([k.source, k.provider, k.model, k.team, k.principal]) }
+        for k in latency.keys { strings.formUnion([k.source, k.provider, k.model]) }
+        for k in tools.keys { strings.formUnion([k.source, k.principal, k.tool]) }
+        for k in permissions.keys { strings.formUnion([k.source, k.principal, k.subject, k.reason.rawValue]) }
+        for k in unpriced.keys { strings.formUnion([k.source, k.model]) }
+        let table = strings.sorted()
+        var ids = [String: UInt64](minimumCapacity: table.count)
+        for (i, s) in table.enumerated() { ids[s] = UInt64(i) }
+
+        var w = ByteWriter()
+        w.bytes.append(contentsOf: Self.magic)
+        w.bytes.append(Self.serializationVersion)
+        w.uvar(UInt64(table.count))
+        for s in table {
+            w.uvar(UInt64(s.utf8.count))
+            w.bytes.append(contentsOf: s.utf8)
+        }
+        func sid(_ s: String) -> UInt64 { ids[s]! }
+
+        w.uvar(UInt64(usage.count))
+        for (k, v) in usage.sorted(by: { $0.key < $1.key }) {
+            w.svar(Int64(k.day))
+            for s in [k.source, k.provider, k.model, k.team, k.principal] { w.uvar(sid(s)) }
+            for x in [v.requests, v.failed, v.denied, v.rateLimited, v.inputTokens, v.cacheReadTokens,
+                      v.cacheWriteTokens, v.outputTokens, v.reasoningTokens, v.unpriced] { w.svar(x) }
+            w.int128(v.costPico)
+        }
+        w.uvar(UInt64(latency.count))
+        for (k, v) in latency.sorted(by: { $0.key < $1.key }) {
+            w.svar(Int64(k.day))
+            for s in [k.source, k.provider, k.model] { w.uvar(sid(s)) }
+            w.histogram(v.latency)
+            w.histogram(v.ttft)
+        }
+        w.uvar(UInt64(tools.count))
+        for (k, v) in tools.sorted(by: { $0.key < $1.key }) {
+            w.svar(Int64(k.day))
+            for s in [k.source, k.principal, k.tool] { w.uvar(sid(s)) }
+            for x in [v.calls, v.succeeded, v.failed, v.denied, v.cancelled, v.unknown, v.retries] { w.svar(x) }
+            w.histogram(v.duration)
+        }
+        w.uvar(UInt64(permissions.count))
+        for (k, v) in permissions.sorted(by: { $0.key < $1.key }) {
+            w.svar(Int64(k.day))
+            for s in [k.source, k.principal, k.subject, k.reason.rawValue] { w.uvar(sid(s)) }
+            w.svar(v)
+        }
+        w.uvar(UInt64(unpriced.count))
+        for (k, v) in unpriced.sorted(by: { $0.key < $1.key }) {
+            w.uvar(sid(k.source))
+            w.uvar(sid(k.model))
+            w.svar(v.requests)
+            w.svar(v.totalTokens)
+            w.svar(v.firstSeenMs)
+            w.svar(v.lastSeenMs)
+        }
+        return w.bytes
+    }
+
+    /// Decodes `serialized()` output.
+    /// - Throws: `Aggregates.DecodingError` (bad magic, other version, truncated or inconsistent data).
+    public init(serialized bytes: [UInt8]) throws {
+        var r = ByteReader(bytes: bytes)
+        guard bytes.count >= 5, Array(bytes[0..<4]) == Self.magic else { throw DecodingError.badMagic }
+        r.pos = 4
+        let version = try r.byte()
+        guard version == Self.serializationVersion else { throw DecodingError.unsupportedVersion(version) }
+        let nStrings = try r.count()
+        var table: [String] = []
+        table.reserveCapacity(nStrings)
+        for _ in 0..<nStrings {
+            let len = try r.count()
+            guard r.pos + len <= bytes.count else { throw DecodingError.truncated }
+            guard let s = String(validating: bytes[r.pos..<(r.pos + len)], as: UTF8.self) else {
+                throw DecodingError.invalid("string is not UTF-8")
+            }
+            table.append(s)
+            r.pos += len
+        }
+        func str() throws -> String {
+            let i = try r.uvar()
+            guard i < UInt64(table.count) else { throw DecodingError.invalid("string id \(i) out of range") }
+            return table[Int(i)]
+        }
+        func day() throws -> Int32 {
+            let d = try r.svar()
+            guard let v = Int32(exactly: d) else { throw DecodingError.invalid("day \(d) out of range") }
+            return v
+        }
+        self.init()
+        for _ in 0..<(try r.count()) {
+            let k = UsageKey(day: try day(), source: try str(), provider: try str(), model: try str(), team: try str(), principal: try str())
+            var v = UsageStats()
+            v.requests = try r.svar()
+            v.failed = try r.svar()
+            v.denied = try r.svar()
+            v.rateLimited = try r.svar()
+            v.inputTokens = try r.svar()
+            v.cacheReadTokens = try r.svar()
+            v.cacheWriteTokens = try r.svar()
+            v.outputTokens = try r.svar()
+            v.reasoningTokens = try r.svar()
+            v.unpriced = try r.svar()
+            v.costPico = try r.int128()
+            usage[k] = v
+        }
+        for _ in 0..<(try r.count()) {
+            let k = LatencyKey(day: try day(), source: try str(), provider: try str(), model: try str())
+            var v = LatencyStats()
+            v.latency = try r.histogram()
+            v.ttft = try r.histogram()
+            latency[k] = v
+        }
+        for _ in 0..<(try r.count()) {
+            let k = ToolKey(day: try day(), source: try str(), principal: try str(), tool: try str())
+            var v = ToolStats()
+            v.calls = try r.svar()
+            v.succeeded = try r.svar()
+            v.failed = try r.svar()
+            v.denied = try r.svar()
+            v.cancelled = try r.svar()
+            v.unknown = try r.svar()
+            v.retries = try r.svar()
+            v.duration = try r.histogram()
+            tools[k] = v
+        }
+        for _ in 0..<(try r.count()) {
+            let d = try day(), source = try str(), principal = try str(), subject = try str(), reasonName = try str()
+            guard let reason = PermissionReason(rawValue: reasonName) else {
+                throw DecodingError.invalid("unknown permission reason '\(reasonName)'")
+            }
+            permissions[PermissionKey(day: d, source: source, principal: principal, subject: subject, reason: reason)] = try r.svar()
+        }
+        for _ in 0..<(try r.count()) {
+            let k = UnpricedKey(source: try str(), model: try str())
+            var v = UnpricedStats()
+            v.requests = try r.svar()
+            v.totalTokens = try r.svar()
+            v.firstSeenMs = try r.svar()
+            v.lastSeenMs = try r.svar()
+            unpriced[k] = v
+        }
+        guard r.pos == bytes.count else { throw DecodingError.invalid("\(bytes.count - r.pos) trailing bytes") }
+    }
+}
+
+struct ByteWriter {
+    var bytes: [UInt8] = []
+
+    mutating func uvar(_ v0: UInt64) {
+        var v = v0
+        while v >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            v >>= 7
+        }
+        bytes.append(UInt8(v))
+    }
+
+    mutating func svar(_ v: Int64) { uvar(UInt64(bitPattern: (v << 1) ^ (v >> 63))) }
+
+    mutating func fixed64(_ v: UInt64) {
+        for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) }
+    }
+
+    mutating func int128(_ v: Int128) {
+        let u = UInt128(bitPattern: v)
+        fixed64(UInt64(truncatingIfNeeded: u))
+        fixed64(UInt64(truncatingIfNeeded: u >> 64))
+    }
+
+    mutating func histogram(_ h: DurationHistogram) {
+        uvar(h.count)
+        uvar(h.maxValue)
+        uvar(h.minNonZeroValue == .max ? 0 : h.minNonZeroValue &+ 1)
+        let b = h.sortedBuckets
+        uvar(UInt64(b.count))
+        var prev: UInt64 = 0
+        for (v, c) in b {
+            uvar(v - prev)
+            uvar(c)
+            prev = v
+        }
+    }
+}
+
+struct ByteReader {
+    let bytes: [UInt8]
+    var pos = 0
+
+    mutating func byte() throws -> UInt8 {
+        guard pos < bytes.count else { throw Aggregates.DecodingError.truncated }
+        defer { pos += 1 }
+        return bytes[pos]
+    }
+
+    mutating func uvar() throws -> UInt64 {
+        var v: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            let b = try byte()
+            guard shift < 64 else { throw Aggregates.DecodingError.invalid("varint too long") }
+            v |= UInt64(b & 0x7F) << shift
+            if b < 0x80 { return v }
+            shift += 7
+        }
+    }
+
+    mutating func svar() throws -> Int64 {
+        let u = try uvar()
+        return Int64(bitPattern: (u >> 1) ^ (0 &- (u & 1)))
+    }
+
+    /// A count that must be plausible for the remaining bytes (each element takes ≥ 1 byte).
+    mutating func count() throws -> Int {
+        let n = try uvar()
+        guard n <= UInt64(bytes.count - pos) else { throw Aggregates.DecodingError.truncated }
+        return Int(n)
+    }
+
+    mutating func fixed64() throws -> UInt64 {
+        guard pos + 8 <= bytes.count else { throw Aggregates.DecodingError.truncated }
+        var v: UInt64 = 0
+        for i in 0..<8 { v |= UInt64(bytes[pos + i]) << (8 * UInt64(i)) }
+        pos += 8
+        return v
+    }
+
+    mutating func int128() throws -> Int128 {
+        let lo = try fixed64()
+        let hi = try fixed64()
+        return Int128(bitPattern: UInt128(hi) << 64 | UInt128(lo))
+    }
+
+    mutating func histogram() throws -> DurationHistogram {
+        let count = try uvar()
+        let maxValue = try uvar()
+        let minPlus = try uvar()
+        let n = try self.count()
+        var buckets = [UInt64: UInt64](minimumCapacity: n)
+        var prev: UInt64 = 0
+        var total: UInt64 = 0
+        for i in 0..<n {
+            let (v, o) = prev.addingReportingOverflow(try uvar())
+            guard !o, i == 0 || v > prev else { throw Aggregates.DecodingError.invalid("histogram buckets out of order") }
+            guard DurationHistogram.lowestEquivalent(v) == v else { throw Aggregates.DecodingError.invalid("histogram bucket \(v) is not a bucket start") }
+            let c = try uvar()
+            buckets[v] = c
+            total &+= c
+            prev = v
+        }
+        guard total == count else { throw Aggregates.DecodingError.invalid("histogram count \(count) ≠ bucket sum \(total)") }
+        return DurationHistogram(buckets: buckets, count: count, maxValue: maxValue, minNonZeroValue: minPlus == 0 ? .max : minPlus - 1)
+    }
+}

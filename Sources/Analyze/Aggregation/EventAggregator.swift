@@ -1,0 +1,235 @@
+import Ingest
+
+/// Dense storage for one table's groups: key → slot index, values in an array, and a one-entry
+/// cache of the last key (consecutive events usually share their group, so most lookups are an
+/// equality check instead of a hash).
+struct GroupTable<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    var index: [Key: Int] = [:]
+    var keys: [Key] = []
+    var values: [Value] = []
+    var lastKey: Key? = nil
+    var lastSlot = 0
+
+    @inline(__always)
+    mutating func slot(_ key: Key, empty: @autoclosure () -> Value) -> Int {
+        if let k = lastKey, k == key { return lastSlot }
+        let s: Int
+        if let found = index[key] {
+            s = found
+        } else {
+            s = keys.count
+            index[key] = s
+            keys.append(key)
+            values.append(empty())
+        }
+        lastKey = key
+        lastSlot = s
+        return s
+    }
+
+    func dictionary() -> [Key: Value] {
+        var d = [Key: Value](minimumCapacity: keys.count)
+        for i in keys.indices { d[keys[i]] = values[i] }
+        return d
+    }
+}
+
+/// A tool call kept until `finish()` for retry detection: 32 bytes.
+struct PendingTool: Sendable {
+    var instantMs: Int64
+    var endMs: Int64
+    var argumentsHash: UInt64
+    var slot: Int32
+    var outcome: ToolOutcome
+}
+
+/// Aggregates the events of one source (one file, chunk or worker) into `Aggregates`.
+///
+///     var agg = EventAggregator(source: "litellm", calendar: cal, coster: coster)
+///     for call in batch.llmCalls { agg.add(call) }
+///     let partial = agg.finish()      // merge partials in any order
+///
+/// Days: an llm call or permission decision falls on the report-time-zone day of its instant; a
+/// tool call on the day of its request (`CONTRACT.md`, ingest_files note and "Time").
+///
+/// Retries (`CONTRACT.md` tools_daily): a call is a retry when the previous call of the same
+/// (non-empty) session — the latest earlier call by instant — had the same tool and
+/// byte-identical arguments (`argumentsHash`), ended with outcome `error`, and ended at most 60 s
+/// before this call started (its end is `endMs`, else instant + duration, else its instant).
+/// Tool calls are therefore kept per session until `finish()`. Sessions must not be split between
+/// aggregators that are finished separately: aggregate a file's (or a session's) tool calls in
+/// one aggregator, or combine unfinished aggregators with `merge(_:)` before `finish()`.
+/// Calls with an empty session are never retries.
+public struct EventAggregator<Coster: CallCosting>: Sendable {
+    /// Decoder id written in the `source` column.
+    public let source: String
+    public let calendar: ReportCalendar
+    public let coster: Coster
+
+    var usage = GroupTable<UsageKey, UsageStats>()
+    var latency = GroupTable<LatencyKey, LatencyStats>()
+    var tools = GroupTable<ToolKey, ToolStats>()
+    var permissions: [PermissionKey: Int64] = [:]
+    var unpriced: [UnpricedKey: UnpricedStats] = [:]
+    var pending: [String: [PendingTool]] = [:]
+
+    var resolutions: [String: (key: String, resolution: Coster.Resolution)] = [:]
+    var lastModel: String? = nil
+    var lastResolution: (key: String, resolution: Coster.Resolution)? = nil
+
+    /// - Parameters:
+    ///   - source: the decoder id (`litellm`, `kong`, `bedrock`, `otel`, `claude_code`, `codex`).
+    ///   - calendar: the report time zone.
+    ///   - coster: pricing (resolution + cost policy).
+    public init(source: String, calendar: ReportCalendar, coster: Coster) {
+        self.source = source
+        self.calendar = calendar
+        self.coster = coster
+    }
+
+    @inline(__always)
+    mutating func resolve(_ model: String) -> (key: String, resolution: Coster.Resolution) {
+        if let m = lastModel, m == model, let r = lastResolution { return r }
+        let r: (key: String, resolution: Coster.Resolution)
+        if let cached = resolutions[model] {
+            r = cached
+        } else {
+            let res = coster.resolve(model)
+            r = (coster.priceKey(of: res), res)
+            resolutions[model] = r
+        }
+        lastModel = model
+        lastResolution = r
+        return r
+    }
+
+    /// Adds one model call: usage, cost, latency / TTFT, unpriced.
+    public mutating func add(_ call: LLMCall) {
+        let (key, resolution) = resolve(call.model)
+        let (pico, isUnpriced) = coster.cost(of: call, resolved: resolution)
+        let day = calendar.day(ofMillis: call.instantMs)
+        let s = usage.slot(
+            UsageKey(day: day, source: source, provider: call.provider, model: key, team: call.team, principal: call.principal),
+            empty: UsageStats())
+        usage.values.withUnsafeMutableBufferPointer { buf in
+            buf[s].requests += 1
+            switch call.outcome {
+            case .ok: break
+            case .error: buf[s].failed += 1
+            case .denied: buf[s].denied += 1
+            case .rateLimited: buf[s].rateLimited += 1
+            }
+            buf[s].inputTokens += call.inputTokens
+            buf[s].cacheReadTokens += call.cacheReadTokens
+            buf[s].cacheWriteTokens += call.cacheWriteTokens
+            buf[s].outputTokens += call.outputTokens
+            buf[s].reasoningTokens += call.reasoningTokens
+            buf[s].costPico += pico
+            if isUnpriced { buf[s].unpriced += 1 }
+        }
+        if call.latencyMs != nil || call.ttftMs != nil {
+            let l = latency.slot(LatencyKey(day: day, source: source, provider: call.provider, model: key), empty: LatencyStats())
+            if let ms = call.latencyMs { latency.values[l].latency.record(ms: ms) }
+            if let ms = call.ttftMs { latency.values[l].ttft.record(ms: ms) }
+        }
+        if isUnpriced {
+            unpriced[UnpricedKey(source: source, model: call.model), default: UnpricedStats()]
+                .add(instantMs: call.instantMs, tokens: call.totalTokens)
+        }
+    }
+
+    /// Adds one tool call: outcome counts and duration now, retry detection at `finish()`.
+    public mutating func add(_ tool: ToolCall) {
+        let day = calendar.day(ofMillis: tool.instantMs)
+        let s = tools.slot(ToolKey(day: day, source: source, principal: tool.principal, tool: tool.tool), empty: ToolStats())
+        tools.values[s].count(tool.outcome)
+        if let d = tool.durationMs { tools.values[s].duration.record(ms: d) }
+        guard !tool.session.isEmpty else { return }
+        let end: Int64
+        if let e = tool.endMs {
+            end = e
+        } else if let d = tool.durationMs, d.isFinite, d >= 0, d < 1e15 {
+            end = tool.instantMs + Int64(d.rounded())
+        } else {
+            end = tool.instantMs
+        }
+        pending[tool.session, default: []].append(
+            PendingTool(instantMs: tool.instantMs, endMs: end, argumentsHash: tool.argumentsHash, slot: Int32(s), outcome: tool.outcome))
+    }
+
+    /// Adds one permission denial.
+    public mutating func add(_ p: PermissionDecision) {
+        let day = calendar.day(ofMillis: p.instantMs)
+        permissions[PermissionKey(day: day, source: source, principal: p.principal, subject: p.subject, reason: p.reason), default: 0] += 1
+    }
+
+    /// Adds every event of a batch (llm calls, tool calls, permissions).
+    public mutating func add(_ batch: EventBatch) {
+        for c in batch.llmCalls { add(c) }
+        for t in batch.toolCalls { add(t) }
+        for p in batch.permissions { add(p) }
+    }
+
+    /// Combines another unfinished aggregator (same source, calendar and pricing) into this one,
+    /// pending tool calls included, so sessions split between the two still get their retries.
+    public mutating func merge(_ other: EventAggregator<Coster>) {
+        precondition(other.source == source, "merging aggregators of different sources")
+        for i in other.usage.keys.indices {
+            let s = usage.slot(other.usage.keys[i], empty: UsageStats())
+            usage.values[s].merge(other.usage.values[i])
+        }
+        for i in other.latency.keys.indices {
+            let s = latency.slot(other.latency.keys[i], empty: LatencyStats())
+            latency.values[s].merge(other.latency.values[i])
+        }
+        var remap = [Int32](repeating: 0, count: other.tools.keys.count)
+        for i in other.tools.keys.indices {
+            let s = tools.slot(other.tools.keys[i], empty: ToolStats())
+            tools.values[s].merge(other.tools.values[i])
+            remap[i] = Int32(s)
+        }
+        for (k, v) in other.permissions { permissions[k, default: 0] += v }
+        for (k, v) in other.unpriced { unpriced[k, default: UnpricedStats()].merge(v) }
+        for (session, calls) in other.pending {
+            var mine = pending[session] ?? []
+            mine.reserveCapacity(mine.count + calls.count)
+            for var c in calls {
+                c.slot = remap[Int(c.slot)]
+                mine.append(c)
+            }
+            pending[session] = mine
+        }
+    }
+
+    /// Resolves retries and returns the aggregates; the aggregator is empty afterwards.
+    public mutating func finish() -> Aggregates {
+        let toolKeys = tools.keys
+        for (_, var calls) in pending where calls.count > 1 {
+            // total order (independent of arrival order): instant, end, arguments, outcome, tool key
+            calls.sort { a, b in
+                if a.instantMs != b.instantMs { return a.instantMs < b.instantMs }
+                if a.endMs != b.endMs { return a.endMs < b.endMs }
+                if a.argumentsHash != b.argumentsHash { return a.argumentsHash < b.argumentsHash }
+                if a.outcome != b.outcome { return a.outcome.rawValue < b.outcome.rawValue }
+                return toolKeys[Int(a.slot)] < toolKeys[Int(b.slot)]
+            }
+            for i in 1..<calls.count {
+                let prev = calls[i - 1]
+                let cur = calls[i]
+                guard prev.outcome == .error, prev.argumentsHash == cur.argumentsHash,
+                    cur.instantMs - prev.endMs <= 60_000,
+                    toolKeys[Int(prev.slot)].tool == toolKeys[Int(cur.slot)].tool
+                else { continue }
+                tools.values[Int(cur.slot)].retries += 1
+            }
+        }
+        var out = Aggregates()
+        out.usage = usage.dictionary()
+        out.latency = latency.dictionary()
+        out.tools = tools.dictionary()
+        out.permissions = permissions
+        out.unpriced = unpriced
+        self = EventAggregator(source: source, calendar: calendar, coster: coster)
+        return out
+    }
+}
