@@ -351,7 +351,7 @@ enum XMLText {
                 case 0xEF where i + 2 < n && u[i + 1] == 0xBF && (u[i + 2] == 0xBE || u[i + 2] == 0xBF):
                     i += 2  // U+FFFE / U+FFFF: dropped
                 case UInt8(ascii: "_") where isEscapeLike(u, i):
-                    out.append(contentsOf: "_x005F".utf8)
+                    out.append(contentsOf: "_x005F_".utf8)  // the `_` itself, escaped
                 default: out.append(b)
                 }
                 i += 1
@@ -503,7 +503,7 @@ final class SheetState {
         case .string(let a):
             guard let v = a[r] else { return }
             let n = v.utf8.count
-            if n + 2 > widths[ci] && widths[ci] < 60 { widths[ci] = min(60, v.count + 2) }
+            if n + 2 > widths[ci] && widths[ci] < 60 { widths[ci] = max(widths[ci], min(60, v.count + 2)) }
             appendInlineString(ci, row, v, style: nil, &out)
         case .date(let a):
             guard let v = a[r] else { return }
