@@ -1,2 +1,0 @@
-import Testing
-@Test func placeholder_ReportTests() { #expect(1 + 1 == 2) }
