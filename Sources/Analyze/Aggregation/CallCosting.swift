@@ -52,18 +52,26 @@ public struct CallCoster: CallCosting {
     }
 }
 
-/// Pico-dollar → USD conversion for table cells.
+/// Pico-dollar → USD conversion for table cells (`CONTRACT.md`, "Money": sums stay `Int128` and
+/// are converted once per cell).
 ///
-/// Splits the integer into whole dollars and the pico remainder before converting, so the double
-/// is the nearest one to the exact value for any realistic amount (`CONTRACT.md`, "Money": sums
-/// stay `Int128` and are converted once per cell). Same result as `Pricer.usd(fromPico:)`.
+/// Correctly rounded to the nearest `Double`, the same algorithm as the pricing module's
+/// `Pico.usd(fromPico:)`: below 2^53 pico (about 9 007 USD) the amount and 1e12 are exact doubles
+/// and one IEEE division rounds correctly; larger amounts go through decimal text, which
+/// `Double(String)` also rounds correctly.
 public enum PicoUSD {
     public static let perDollar: Int128 = 1_000_000_000_000
 
     /// USD (DOUBLE) of a pico-dollar amount.
     public static func usd(_ pico: Int128) -> Double {
-        let whole = pico / perDollar
-        let frac = pico % perDollar
-        return Double(whole) + Double(frac) / 1e12
+        if pico.magnitude < (1 << 53) {
+            return Double(Int64(pico)) / 1e12
+        }
+        let magnitude = pico.magnitude
+        let whole = magnitude / UInt128(perDollar)
+        let fraction = String(magnitude % UInt128(perDollar))
+        let text = (pico < 0 ? "-" : "") + String(whole) + "."
+            + String(repeating: "0", count: 12 - fraction.count) + fraction
+        return Double(text) ?? Double(pico) / 1e12
     }
 }
