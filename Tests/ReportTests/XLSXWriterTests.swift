@@ -77,3 +77,19 @@ import ZIPFoundation
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["summary.xlsx"])
     }
 }
+
+@Suite struct XLSXWorkbookEdgeTests {
+    /// A workbook with no table still gets one (empty) sheet, so it opens.
+    @Test func noTablesStillOneSheet() throws {
+        let dir = try makeTempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/summary.xlsx"
+        let x = try XLSXWriter(path: path)
+        try x.close()
+        let archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
+        #expect(archive["xl/worksheets/sheet1.xml"] != nil)
+        var data = Data()
+        _ = try archive.extract(archive["xl/workbook.xml"]!) { data.append($0) }
+        #expect(String(decoding: data, as: UTF8.self).contains("<sheet name=\"empty\" sheetId=\"1\" r:id=\"rId1\"/>"))
+    }
+}

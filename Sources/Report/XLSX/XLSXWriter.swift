@@ -129,6 +129,11 @@ public final class XLSXWriter {
     public func close() throws {
         guard !closed else { return }
         if current != nil { try endSheet() }
+        if sheets.isEmpty {
+            // A workbook needs at least one sheet (ECMA-376 Part 1 §18.2.20 `sheets`).
+            try beginSheet(TableSchema(name: "empty", columns: []))
+            try endSheet()
+        }
         closed = true
         defer { try? FileManager.default.removeItem(atPath: partsDir) }
         let url = URL(fileURLWithPath: path)
@@ -265,10 +270,6 @@ public final class XLSXWriter {
         s += "<workbook xmlns=\"\(Self.mainNS)\" xmlns:r=\"\(Self.relNS)\">"
         s += "<bookViews><workbookView xWindow=\"240\" yWindow=\"15\" windowWidth=\"16095\" windowHeight=\"9660\"/></bookViews>"
         s += "<sheets>"
-        if sheets.isEmpty {
-            // A workbook needs at least one sheet; never reached through ReportWriter.
-            s += ""
-        }
         for (i, sh) in sheets.enumerated() {
             s += "<sheet name=\"\(Self.attributeEscaped(sh.name))\" sheetId=\"\(i + 1)\" r:id=\"rId\(i + 1)\"/>"
         }
