@@ -299,8 +299,8 @@ struct StateStoreTests {
         #expect(try store.knownDedupKeys([key(1), key(2), key(8), key(9)]) == [key(2), key(8), key(9)])
     }
 
-    /// A failure in the middle of `commitFile` (after the deletes and the ledger upsert, before the
-    /// contribution and the keys) rolls the whole transaction back, as a `kill -9` would.
+    /// A failure inside `commitFile`'s transaction (after the deletes, the ledger upsert, the new
+    /// contribution and the keys, before the commit) rolls the whole transaction back.
     @Test func aFailureMidwayRecordsNothing() throws {
         struct Boom: Error {}
         let dir = try TempDir()
@@ -314,9 +314,10 @@ struct StateStoreTests {
                 record("/a", lines: 9, offset: 900), contribution: [2], minDay: 6, maxDay: 6,
                 dedupKeys: [(key(2), 20)], replace: true,
                 midway: { db in
-                    // Inside the transaction the old rows are already gone and the ledger updated...
-                    #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM contributions") == 0)
+                    // Inside the transaction the old rows are already replaced and the ledger updated...
+                    #expect(try Data.fetchAll(db, sql: "SELECT blob FROM contributions") == [Data([2])])
                     #expect(try Int.fetchOne(db, sql: "SELECT lines FROM files WHERE path = '/a'") == 9)
+                    #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM dedup_keys") == 1)  // key 2 only
                     throw Boom()
                 })
             Issue.record("the hook's error must propagate")
@@ -345,5 +346,38 @@ struct StateStoreTests {
         store.close()
         store.close()  // idempotent
         #expect(throws: StateError.self) { _ = try store.allLedger() }
+    }
+
+    /// A real `kill -9` inside `commitFile`'s transaction, in a child process (a Swift Testing exit
+    /// test), with a tiny page cache so the uncommitted pages spill into the WAL file before the
+    /// kill. Reopening must show the first file whole and nothing of the second.
+    @Test func killNineInsideATransactionLosesOnlyThatTransaction() async throws {
+        let dir = try TempDir()
+        let path = dir.statePath
+        await #expect(processExitsWith: .signal(SIGKILL)) { [path = path as String] in
+            let store = try StateStore(path: path, timeZone: "UTC", rebuild: false)
+            // 1 000 keys n = 0 ..< 1 000 owned by /first, committed.
+            try store.commitFile(
+                record("/first", lines: 1_000), contribution: [UInt8](repeating: 1, count: 10_000),
+                minDay: 1, maxDay: 1, dedupKeys: (0..<1_000).map { (key(UInt64($0)), 1) }, replace: false)
+            try store.dbQueue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA cache_size = 8") }
+            try store.commitFile(
+                record("/second", lines: 50_000), contribution: [UInt8](repeating: 2, count: 2_000_000),
+                minDay: 2, maxDay: 2, dedupKeys: (1_000..<51_000).map { (key(UInt64($0)), 2) }, replace: false,
+                midway: { _ in
+                    kill(getpid(), SIGKILL)
+                    while true { pause() }
+                })
+        }
+        // The child wrote uncommitted frames into the WAL (its cache held 8 pages).
+        let walSize = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
+        #expect(walSize > 100_000, "WAL size \(walSize)")
+        // The kernel released the child's lock; the state holds exactly the first file.
+        let store = try StateStore(path: path, timeZone: "UTC", rebuild: false)
+        defer { store.close() }
+        #expect(try store.allLedger().map(\.path) == ["/first"])
+        #expect(try store.contributions(minDay: nil, maxDay: nil) == [[UInt8](repeating: 1, count: 10_000)])
+        #expect(try store.dedupKeyCount() == 1_000)
+        #expect(try store.knownDedupKeys([key(999), key(1_000)]) == [key(999)])
     }
 }
