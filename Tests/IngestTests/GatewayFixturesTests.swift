@@ -114,6 +114,27 @@ struct GatewayDetectionTests {
         }
     }
 
+    /// No line of the agent fixtures (samples and cases, copied by the agent decoders' tests) is
+    /// claimed by a gateway decoder: detection tries the gateway formats first.
+    @Test func agentFixturesAreNotClaimed() throws {
+        var files = 0, lines = 0
+        for dir in ["samples/agent", "cases-agent"] {
+            let root = GatewayFixtures.url(dir)
+            let e = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil)
+            while let u = e?.nextObject() as? URL {
+                guard u.pathExtension == "jsonl" else { continue }
+                files += 1
+                let rel = String(u.path.dropFirst(GatewayFixtures.url("").path.count).drop { $0 == "/" })
+                for line in try GatewayFixtures.lines(rel) {
+                    lines += 1
+                    #expect(GatewayFixtures.gatewayFormat(of: line) == nil, "\(rel)")
+                }
+            }
+        }
+        #expect(files >= 10)
+        #expect(lines >= 50)
+    }
+
     /// Agent transcripts and rollouts (shapes of `samples/agent/`) are not gateway records.
     @Test(arguments: [
         #"{"parentUuid":null,"isSidechain":false,"type":"assistant","message":{"id":"msg_1","model":"claude-sonnet-4-5","usage":{"input_tokens":3,"output_tokens":5}},"requestId":"req_1","sessionId":"s","timestamp":"2026-01-01T00:00:00.000Z","cwd":"/home/dev/shop"}"#,

@@ -254,3 +254,49 @@ struct GatewayLiteLLMTests {
         #expect(s.llm?.principal == "eu")
     }
 }
+
+@Suite("Gateway support")
+struct GatewaySupportTests {
+    /// Unescaping a JSON string value: simple escapes, `\u` BMP and surrogate pairs, a lone
+    /// surrogate (U+FFFD).
+    @Test(arguments: [
+        (#""a\"b\\c\/d\n""#, "a\"b\\c/d\n"),
+        (#""caf\u00e9 \ud83d\ude00""#, "café 😀"),
+        (#""x\ud800y""#, "x\u{FFFD}y"),
+        (#""""#, ""),
+    ])
+    func unescape(json: String, expected: String) {
+        var buf: [UInt8] = [1, 2, 3]  // emptied first
+        let bytes = Array(json.utf8)
+        bytes.withUnsafeBytes { raw in
+            guard case .success(let v) = JSONDocument.parse(raw) else { Issue.record("bad JSON"); return }
+            GatewaySupport.unescape(v, into: &buf)
+        }
+        #expect(String(decoding: buf, as: UTF8.self) == expected)
+    }
+
+    /// Instants in microseconds: float seconds keep their fraction, naive strings keep µs digits.
+    @Test func epochMicros() {
+        func us(_ json: String) -> Int64? {
+            Array(json.utf8).withUnsafeBytes { raw in
+                guard case .success(let v) = JSONDocument.parse(raw) else { return nil }
+                return GatewaySupport.epochMicros(v)
+            }
+        }
+        #expect(us("1781604060.9") == 1_781_604_060_900_000)
+        #expect(us(#""2025-01-24 09:20:46.847371""#) == 1_737_710_446_847_371)
+        #expect(us(#""2026-09-03T14:02:11.120451+00:00""#) == 1_788_444_131_120_451)
+        #expect(us(#""2026-09-03T16:02:11.12+02:00""#) == 1_788_444_131_120_000)
+        #expect(us("1788444131120") == 1_788_444_131_120_000)  // ms
+        #expect(us("null") == nil)
+    }
+
+    /// input = prompt − reads − writes when the prompt holds both; − reads when the writes are
+    /// beside it; unchanged when the prompt is smaller than the reads (already disjoint).
+    @Test func uncachedInput() {
+        #expect(GatewaySupport.uncachedInput(prompt: 2000, reads: 1500, writes: 300) == 200)
+        #expect(GatewaySupport.uncachedInput(prompt: 31, reads: 0, writes: 1253) == 31)
+        #expect(GatewaySupport.uncachedInput(prompt: 1999, reads: 1792, writes: 0) == 207)
+        #expect(GatewaySupport.uncachedInput(prompt: 100, reads: 4000, writes: 0) == 100)
+    }
+}

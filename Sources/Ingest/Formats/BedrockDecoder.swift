@@ -41,13 +41,14 @@ public struct BedrockDecoder: LogDecoder {
         var schema: JSONValue? = nil, timestamp: JSONValue? = nil, identity: JSONValue? = nil
         var modelId: JSONValue? = nil, input: JSONValue? = nil, output: JSONValue? = nil, errorCode: JSONValue? = nil
         root.forEachMember { k, v in
-            switch k.end - k.start - 2 {
-            case 5: if k.equals("input") { input = v }
-            case 6: if k.equals("output") { output = v }
-            case 7: if k.equals("modelId") { modelId = v }
-            case 8: if k.equals("identity") { identity = v }
-            case 9: if k.equals("timestamp") { timestamp = v } else if k.equals("errorCode") { errorCode = v }
-            case 10: if k.equals("schemaType") { schema = v }
+            let k = GatewaySupport.Key(k)
+            switch k.length {
+            case 5: if k("input") { input = v }
+            case 6: if k("output") { output = v }
+            case 7: if k("modelId") { modelId = v }
+            case 8: if k("identity") { identity = v }
+            case 9: if k("timestamp") { timestamp = v } else if k("errorCode") { errorCode = v }
+            case 10: if k("schemaType") { schema = v }
             default: break
             }
             return true
@@ -63,25 +64,28 @@ public struct BedrockDecoder: LogDecoder {
         // Tokens: top-level counts first.
         var inTok: Int64? = nil, outTok: Int64? = nil, reads: Int64? = nil, writes: Int64? = nil
         input?.forEachMember { k, v in
-            if k.equals("inputTokenCount") { inTok = GatewaySupport.int(v) }
-            else if k.equals("cacheReadInputTokenCount") { reads = GatewaySupport.int(v) }
-            else if k.equals("cacheWriteInputTokenCount") { writes = GatewaySupport.int(v) }
+            let k = GatewaySupport.Key(k)
+            if k("inputTokenCount") { inTok = GatewaySupport.int(v) }
+            else if k("cacheReadInputTokenCount") { reads = GatewaySupport.int(v) }
+            else if k("cacheWriteInputTokenCount") { writes = GatewaySupport.int(v) }
             return true
         }
         var body: JSONValue? = nil
         output?.forEachMember { k, v in
-            if k.equals("outputTokenCount") { outTok = GatewaySupport.int(v) }
-            else if k.equals("outputBodyJson") || k.equals("outputBodyJSON") { body = v }
+            let k = GatewaySupport.Key(k)
+            if k("outputTokenCount") { outTok = GatewaySupport.int(v) }
+            else if k("outputBodyJson") || k("outputBodyJSON") { body = v }
             return true
         }
 
         var stopReason: JSONValue? = nil, guardrailAction: JSONValue? = nil, usage: JSONValue? = nil
         if let body, body.kind == .object {
             body.forEachMember { k, v in
-                if k.equals("stopReason") { stopReason = v }
-                else if k.equals("amazon-bedrock-guardrailAction") { guardrailAction = v }
-                else if k.equals("usage") { usage = v }
-                else if k.equals("metrics") { call.latencyMs = GatewaySupport.double(v["latencyMs"]) }
+                let k = GatewaySupport.Key(k)
+                if k("stopReason") { stopReason = v }
+                else if k("amazon-bedrock-guardrailAction") { guardrailAction = v }
+                else if k("usage") { usage = v }
+                else if k("metrics") { call.latencyMs = GatewaySupport.double(v["latencyMs"]) }
                 return true
             }
         }
@@ -89,15 +93,16 @@ public struct BedrockDecoder: LogDecoder {
             // Converse usage carries `cacheReadInputTokens` and `cacheReadInputTokenCount` (the same
             // count twice, §4 quirks): take one. Anthropic InvokeModel bodies use snake_case.
             usage.forEachMember { k, v in
-                if inTok == nil, k.equals("inputTokens") || k.equals("input_tokens") { inTok = GatewaySupport.int(v) }
-                else if outTok == nil, k.equals("outputTokens") || k.equals("output_tokens") { outTok = GatewaySupport.int(v) }
+                let k = GatewaySupport.Key(k)
+                if inTok == nil, k("inputTokens") || k("input_tokens") { inTok = GatewaySupport.int(v) }
+                else if outTok == nil, k("outputTokens") || k("output_tokens") { outTok = GatewaySupport.int(v) }
                 else if reads == nil,
-                    k.equals("cacheReadInputTokens") || k.equals("cacheReadInputTokenCount") || k.equals("cache_read_input_tokens")
+                    k("cacheReadInputTokens") || k("cacheReadInputTokenCount") || k("cache_read_input_tokens")
                 {
                     reads = GatewaySupport.int(v)
                 } else if writes == nil,
-                    k.equals("cacheWriteInputTokens") || k.equals("cacheWriteInputTokenCount")
-                        || k.equals("cache_creation_input_tokens")
+                    k("cacheWriteInputTokens") || k("cacheWriteInputTokenCount")
+                        || k("cache_creation_input_tokens")
                 {
                     writes = GatewaySupport.int(v)
                 }

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Helpers shared by the gateway decoders (`litellm`, `kong`, `bedrock`, `otel`).
 ///
 /// Everything here reads borrowed `JSONValue`s and allocates nothing, except `string(_:)`, which
@@ -45,6 +47,68 @@ enum GatewaySupport {
     static func firstNonEmpty(_ vs: JSONValue?...) -> JSONValue? {
         for v in vs where isNonEmptyString(v) { return v }
         return nil
+    }
+
+    // MARK: - Keys
+
+    /// A member key compared against several names: the escape check (`memchr`) is done once,
+    /// then each comparison is a length check and a `memcmp` (keys with escapes fall back to
+    /// `JSONKey.equals`, which unescapes).
+    struct Key {
+        let key: JSONKey
+        let plain: Bool
+        let p: UnsafeRawPointer
+        let n: Int
+
+        @inline(__always)
+        init(_ k: JSONKey) {
+            key = k
+            n = k.end - k.start - 2
+            p = k.base.baseAddress! + k.start + 1
+            plain = memchr(p, 0x5C, n) == nil
+        }
+
+        /// Length of the unescaped key in bytes (decodes only a key with escapes).
+        @inline(__always) var length: Int { plain ? n : key.string.utf8.count }
+
+        @inline(__always)
+        func callAsFunction(_ s: StaticString) -> Bool {
+            if plain {
+                return n == s.utf8CodeUnitCount && (n == 0 || memcmp(p, s.utf8Start, n) == 0)
+            }
+            return key.equals(s)
+        }
+    }
+
+    /// A string value compared against several names (OTLP attribute keys): the escape check is
+    /// done once, then each comparison is a length check and a `memcmp`.
+    struct Str {
+        let value: JSONValue
+        let plain: Bool
+        let p: UnsafeRawPointer
+        let n: Int
+
+        @inline(__always)
+        init(_ v: JSONValue) {
+            value = v
+            n = v.kind == .string ? v.end - v.start - 2 : 0
+            p = v.base.baseAddress! + v.start + 1
+            plain = v.kind == .string && memchr(p, 0x5C, n) == nil
+        }
+
+        @inline(__always)
+        func callAsFunction(_ s: StaticString) -> Bool {
+            if plain {
+                return n == s.utf8CodeUnitCount && (n == 0 || memcmp(p, s.utf8Start, n) == 0)
+            }
+            return value.stringEquals(s)
+        }
+
+        @inline(__always)
+        func hasPrefix(_ s: StaticString) -> Bool {
+            let m = s.utf8CodeUnitCount
+            return plain ? n >= m && memcmp(p, s.utf8Start, m) == 0 : value.stringHasPrefix(s)
+        }
     }
 
     // MARK: - Tokens
@@ -104,9 +168,12 @@ enum GatewaySupport {
     /// Digits 4–6 of the fraction of `YYYY-MM-DD?HH:MM:SS.ffffff…` as microseconds (0 when absent).
     private static func subMillisecondMicros(_ b: UnsafeRawBufferPointer) -> Int64 {
         guard b.count > 23, b[19] == UInt8(ascii: ".") || b[19] == UInt8(ascii: ",") else { return 0 }
+        @inline(__always) func isDigit(_ k: Int) -> Bool { k < b.count && b[k] >= 0x30 && b[k] <= 0x39 }
+        // 20, 21, 22 are the millisecond digits; fewer than three means no microseconds
+        guard isDigit(20), isDigit(21), isDigit(22) else { return 0 }
         var us: Int64 = 0
         var digits = true
-        for k in 23..<26 {  // 20, 21, 22 are the millisecond digits
+        for k in 23..<26 {
             if digits, k < b.count, b[k] >= 0x30, b[k] <= 0x39 {
                 us = us * 10 + Int64(b[k] - 0x30)
             } else {
@@ -157,71 +224,88 @@ enum GatewaySupport {
     /// Invalid `\u` escapes and lone surrogates become U+FFFD.
     static func unescape(_ v: JSONValue, into buf: inout [UInt8]) {
         buf.removeAll(keepingCapacity: true)
-        guard let raw = v.rawStringBytes else { return }
+        guard let raw = v.rawStringBytes, raw.count > 0 else { return }
         let n = raw.count
-        buf.reserveCapacity(n)
-        var i = 0
-        var pendingHigh: UInt32? = nil
-        func emit(_ scalar: UInt32) {
-            let s = Unicode.Scalar(scalar) ?? "\u{FFFD}"
-            for u in UTF8.encode(s)! { buf.append(u) }
-        }
-        func hex4(_ at: Int) -> UInt32? {
-            guard at + 4 <= n else { return nil }
-            var v: UInt32 = 0
-            for k in 0..<4 {
-                let c = raw[at + k]
-                let d: UInt32
-                switch c {
-                case 0x30...0x39: d = UInt32(c - 0x30)
-                case 0x41...0x46: d = UInt32(c - 0x41 + 10)
-                case 0x61...0x66: d = UInt32(c - 0x61 + 10)
-                default: return nil
+        // the unescaped text is never longer than the escaped one (`\uXXXX` → ≤ 3 bytes,
+        // a surrogate pair of 12 bytes → 4 bytes), so one buffer of n bytes suffices
+        buf.append(contentsOf: repeatElement(0, count: n))
+        let written = buf.withUnsafeMutableBufferPointer { out -> Int in
+            var o = 0
+            var i = 0
+            var pendingHigh: UInt32? = nil
+            func emit(_ scalar: UInt32) {
+                let s = Unicode.Scalar(scalar) ?? "\u{FFFD}"
+                for u in UTF8.encode(s)! {
+                    out[o] = u
+                    o += 1
                 }
-                v = v << 4 | d
             }
-            return v
-        }
-        while i < n {
-            let c = raw[i]
-            if c != 0x5C {
-                if pendingHigh != nil { emit(0xFFFD); pendingHigh = nil }
-                buf.append(c)
-                i += 1
-                continue
-            }
-            guard i + 1 < n else { break }
-            let e = raw[i + 1]
-            if e == UInt8(ascii: "u") {
-                let v = hex4(i + 2) ?? 0xFFFD
-                i += 6
-                if v >= 0xD800 && v <= 0xDBFF {
-                    if pendingHigh != nil { emit(0xFFFD) }
-                    pendingHigh = v
-                } else if v >= 0xDC00 && v <= 0xDFFF {
-                    if let h = pendingHigh {
-                        emit(0x10000 + ((h - 0xD800) << 10) + (v - 0xDC00))
-                        pendingHigh = nil
-                    } else {
-                        emit(0xFFFD)
+            func hex4(_ at: Int) -> UInt32? {
+                guard at + 4 <= n else { return nil }
+                var v: UInt32 = 0
+                for k in 0..<4 {
+                    let c = raw[at + k]
+                    let d: UInt32
+                    switch c {
+                    case 0x30...0x39: d = UInt32(c - 0x30)
+                    case 0x41...0x46: d = UInt32(c - 0x41 + 10)
+                    case 0x61...0x66: d = UInt32(c - 0x61 + 10)
+                    default: return nil
                     }
-                } else {
-                    if pendingHigh != nil { emit(0xFFFD); pendingHigh = nil }
-                    emit(v)
+                    v = v << 4 | d
                 }
-                continue
+                return v
             }
-            if pendingHigh != nil { emit(0xFFFD); pendingHigh = nil }
-            switch e {
-            case UInt8(ascii: "n"): buf.append(0x0A)
-            case UInt8(ascii: "t"): buf.append(0x09)
-            case UInt8(ascii: "r"): buf.append(0x0D)
-            case UInt8(ascii: "b"): buf.append(0x08)
-            case UInt8(ascii: "f"): buf.append(0x0C)
-            default: buf.append(e)  // \" \\ \/
+            while i < n {
+                let c = raw[i]
+                if c != 0x5C {
+                    if pendingHigh != nil { emit(0xFFFD); pendingHigh = nil }
+                    out[o] = c
+                    o += 1
+                    i += 1
+                    continue
+                }
+                guard i + 1 < n else { break }
+                let e = raw[i + 1]
+                if e == UInt8(ascii: "u") {
+                    // parse has rejected bad escapes; a bad one here is dropped, so the output
+                    // can never outgrow the buffer
+                    guard let u = hex4(i + 2) else {
+                        i = min(i + 6, n)
+                        continue
+                    }
+                    i += 6
+                    if u >= 0xD800 && u <= 0xDBFF {
+                        if pendingHigh != nil { emit(0xFFFD) }
+                        pendingHigh = u
+                    } else if u >= 0xDC00 && u <= 0xDFFF {
+                        if let h = pendingHigh {
+                            emit(0x10000 + ((h - 0xD800) << 10) + (u - 0xDC00))
+                            pendingHigh = nil
+                        } else {
+                            emit(0xFFFD)
+                        }
+                    } else {
+                        if pendingHigh != nil { emit(0xFFFD); pendingHigh = nil }
+                        emit(u)
+                    }
+                    continue
+                }
+                if pendingHigh != nil { emit(0xFFFD); pendingHigh = nil }
+                switch e {
+                case UInt8(ascii: "n"): out[o] = 0x0A
+                case UInt8(ascii: "t"): out[o] = 0x09
+                case UInt8(ascii: "r"): out[o] = 0x0D
+                case UInt8(ascii: "b"): out[o] = 0x08
+                case UInt8(ascii: "f"): out[o] = 0x0C
+                default: out[o] = e  // \" \\ \/
+                }
+                o += 1
+                i += 2
             }
-            i += 2
+            if pendingHigh != nil { emit(0xFFFD) }
+            return o
         }
-        if pendingHigh != nil { emit(0xFFFD) }
+        buf.removeLast(n - written)
     }
 }

@@ -43,11 +43,12 @@ public struct KongDecoder: LogDecoder {
         guard root.kind == .object else { return false }
         var startedAt = false, kongLatencies = false, ai = false
         root.forEachMember { k, v in
-            if k.equals("ai"), v.kind == .object {
+            let k = GatewaySupport.Key(k)
+            if k("ai"), v.kind == .object {
                 ai = v["proxy"] != nil || v["ai-proxy"] != nil || v["ai-proxy-advanced"] != nil || v["mcp"] != nil
-            } else if k.equals("started_at") {
+            } else if k("started_at") {
                 startedAt = v.kind == .number
-            } else if k.equals("latencies") {
+            } else if k("latencies") {
                 kongLatencies = v["kong"] != nil
             }
             return !ai
@@ -87,13 +88,14 @@ public struct KongDecoder: LogDecoder {
 
         init(_ root: JSONValue) {
             root.forEachMember { k, v in
-                switch k.end - k.start - 2 {
-                case 2: if k.equals("ai") { ai = v }
-                case 5: if k.equals("route") { route = v }
-                case 8: if k.equals("response") { response = v } else if k.equals("consumer") { consumer = v }
-                case 9: if k.equals("latencies") { latencies = v }
-                case 10: if k.equals("started_at") { startedAt = v }
-                case 14: if k.equals("workspace_name") { workspaceName = v }
+                let k = GatewaySupport.Key(k)
+                switch k.length {
+                case 2: if k("ai") { ai = v }
+                case 5: if k("route") { route = v }
+                case 8: if k("response") { response = v } else if k("consumer") { consumer = v }
+                case 9: if k("latencies") { latencies = v }
+                case 10: if k("started_at") { startedAt = v }
+                case 14: if k("workspace_name") { workspaceName = v }
                 default: break
                 }
                 return true
@@ -111,9 +113,10 @@ public struct KongDecoder: LogDecoder {
         var proxy: JSONValue? = nil
         var mcp: JSONValue? = nil
         ai.forEachMember { k, v in
+            let k = GatewaySupport.Key(k)
             if v.kind == .object {
-                if k.equals("proxy") || k.equals("ai-proxy") || (proxy == nil && k.equals("ai-proxy-advanced")) { proxy = v }
-                else if k.equals("mcp") { mcp = v }
+                if k("proxy") || k("ai-proxy") || (proxy == nil && k("ai-proxy-advanced")) { proxy = v }
+                else if k("mcp") { mcp = v }
             }
             return true
         }
@@ -152,7 +155,8 @@ public struct KongDecoder: LogDecoder {
     ) {
         var meta: JSONValue? = nil, usage: JSONValue? = nil, lakera: JSONValue? = nil
         proxy.forEachMember { k, v in
-            if k.equals("meta") { meta = v } else if k.equals("usage") { usage = v } else if k.equals("lakera-guard") { lakera = v }
+            let k = GatewaySupport.Key(k)
+            if k("meta") { meta = v } else if k("usage") { usage = v } else if k("lakera-guard") { lakera = v }
             return true
         }
         var call = LLMCall(instantMs: instant)
@@ -163,10 +167,11 @@ public struct KongDecoder: LogDecoder {
         if let meta {
             var requestModel: JSONValue? = nil, responseModel: JSONValue? = nil, provider: JSONValue? = nil
             meta.forEachMember { k, v in
-                if k.equals("response_model") { responseModel = v }
-                else if k.equals("request_model") { requestModel = v }
-                else if k.equals("provider_name") { provider = v }
-                else if k.equals("llm_latency") { llmLatency = GatewaySupport.double(v) }
+                let k = GatewaySupport.Key(k)
+                if k("response_model") { responseModel = v }
+                else if k("request_model") { requestModel = v }
+                else if k("provider_name") { provider = v }
+                else if k("llm_latency") { llmLatency = GatewaySupport.double(v) }
                 return true
             }
             call.model = GatewaySupport.string(GatewaySupport.firstNonEmpty(responseModel, requestModel)) ?? ""
@@ -181,14 +186,15 @@ public struct KongDecoder: LogDecoder {
             var cached: Int64 = 0, reasoning: Int64 = 0
             var ttft: Double? = nil, cost: Double? = nil
             usage.forEachMember { k, v in
-                if k.equals("prompt_tokens") || k.equals("prompt_token") { prompt = GatewaySupport.int(v) }
-                else if k.equals("completion_tokens") || k.equals("completion_token") { completion = GatewaySupport.int(v) }
-                else if k.equals("input_tokens") { input = GatewaySupport.int(v) }
-                else if k.equals("output_tokens") { output = GatewaySupport.int(v) }
-                else if k.equals("prompt_tokens_details") { cached = GatewaySupport.int(v["cached_tokens"]) ?? 0 }
-                else if k.equals("completion_tokens_details") { reasoning = GatewaySupport.int(v["reasoning_tokens"]) ?? 0 }
-                else if k.equals("time_to_first_token") { ttft = GatewaySupport.double(v) }
-                else if k.equals("cost") { cost = GatewaySupport.double(v) }
+                let k = GatewaySupport.Key(k)
+                if k("prompt_tokens") || k("prompt_token") { prompt = GatewaySupport.int(v) }
+                else if k("completion_tokens") || k("completion_token") { completion = GatewaySupport.int(v) }
+                else if k("input_tokens") { input = GatewaySupport.int(v) }
+                else if k("output_tokens") { output = GatewaySupport.int(v) }
+                else if k("prompt_tokens_details") { cached = GatewaySupport.int(v["cached_tokens"]) ?? 0 }
+                else if k("completion_tokens_details") { reasoning = GatewaySupport.int(v["reasoning_tokens"]) ?? 0 }
+                else if k("time_to_first_token") { ttft = GatewaySupport.double(v) }
+                else if k("cost") { cost = GatewaySupport.double(v) }
                 return true
             }
             let p = prompt ?? input ?? 0
@@ -234,7 +240,8 @@ public struct KongDecoder: LogDecoder {
     func emitMCP(_ mcp: JSONValue, instant: Int64, principal: String, into batch: inout EventBatch) -> Bool {
         var rpc: JSONValue? = nil, audit: JSONValue? = nil, sessionV: JSONValue? = nil
         mcp.forEachMember { k, v in
-            if k.equals("rpc") { rpc = v } else if k.equals("audit") { audit = v } else if k.equals("mcp_session_id") { sessionV = v }
+            let k = GatewaySupport.Key(k)
+            if k("rpc") { rpc = v } else if k("audit") { audit = v } else if k("mcp_session_id") { sessionV = v }
             return true
         }
         let session = GatewaySupport.string(sessionV) ?? ""
@@ -255,9 +262,10 @@ public struct KongDecoder: LogDecoder {
             var method: JSONValue? = nil, name: JSONValue? = nil, latency: JSONValue? = nil, error: JSONValue? = nil
             var payload: JSONValue? = nil
             e.forEachMember { k, v in
-                if k.equals("method") { method = v } else if k.equals("tool_name") { name = v }
-                else if k.equals("latency") { latency = v } else if k.equals("error") { error = v }
-                else if k.equals("payload") { payload = v }
+                let k = GatewaySupport.Key(k)
+                if k("method") { method = v } else if k("tool_name") { name = v }
+                else if k("latency") { latency = v } else if k("error") { error = v }
+                else if k("payload") { payload = v }
                 return true
             }
             guard method?.stringEquals("tools/call") ?? false else { return true }

@@ -35,11 +35,12 @@ public struct LiteLLMDecoder: LogDecoder {
         guard root.kind == .object else { return false }
         var callType = false, start = false, id = false
         root.forEachMember { k, v in
-            if k.equals("call_type") {
+            let k = GatewaySupport.Key(k)
+            if k("call_type") {
                 callType = v.kind == .string
-            } else if k.equals("startTime") {
+            } else if k("startTime") {
                 start = v.kind == .string || v.kind == .number
-            } else if k.equals("request_id") || k.equals("id") {
+            } else if k("request_id") || k("id") {
                 id = v.kind == .string
             }
             return !(callType && start && id)
@@ -124,31 +125,32 @@ public struct LiteLLMDecoder: LogDecoder {
 
         mutating func scan(_ root: JSONValue) {
             root.forEachMember { k, v in
+                let k = GatewaySupport.Key(k)
                 // dispatch on the key's length first: most keys of a row are compared once
-                switch k.end - k.start - 2 {
-                case 2: if k.equals("id") { id = v }
-                case 5: if k.equals("model") { model = v } else if k.equals("spend") { spend = v }
-                case 6: if k.equals("status") { status = v }
-                case 7: if k.equals("team_id") { teamId = v } else if k.equals("endTime") { endTime = v }
+                switch k.length {
+                case 2: if k("id") { id = v }
+                case 5: if k("model") { model = v } else if k("spend") { spend = v }
+                case 6: if k("status") { status = v }
+                case 7: if k("team_id") { teamId = v } else if k("endTime") { endTime = v }
                 case 8:
-                    if k.equals("trace_id") { traceId = v } else if k.equals("metadata") { metadata = v }
-                    else if k.equals("end_user") { endUser = v } else if k.equals("response") { response = v }
-                case 9: if k.equals("call_type") { callType = v } else if k.equals("startTime") { startTime = v }
-                case 10: if k.equals("request_id") { requestId = v } else if k.equals("session_id") { sessionId = v }
-                case 11: if k.equals("model_group") { modelGroup = v }
+                    if k("trace_id") { traceId = v } else if k("metadata") { metadata = v }
+                    else if k("end_user") { endUser = v } else if k("response") { response = v }
+                case 9: if k("call_type") { callType = v } else if k("startTime") { startTime = v }
+                case 10: if k("request_id") { requestId = v } else if k("session_id") { sessionId = v }
+                case 11: if k("model_group") { modelGroup = v }
                 case 13:
-                    if k.equals("response_cost") { responseCost = v } else if k.equals("prompt_tokens") { promptTokens = v }
-                    else if k.equals("hidden_params") { hiddenParams = v } else if k.equals("status_fields") { statusFields = v }
+                    if k("response_cost") { responseCost = v } else if k("prompt_tokens") { promptTokens = v }
+                    else if k("hidden_params") { hiddenParams = v } else if k("status_fields") { statusFields = v }
                 case 17:
-                    if k.equals("completion_tokens") { completionTokens = v }
-                    else if k.equals("error_information") { errorInformation = v }
+                    if k("completion_tokens") { completionTokens = v }
+                    else if k("error_information") { errorInformation = v }
                 case 19:
-                    if k.equals("completionStartTime") { completionStartTime = v }
-                    else if k.equals("custom_llm_provider") { provider = v }
+                    if k("completionStartTime") { completionStartTime = v }
+                    else if k("custom_llm_provider") { provider = v }
                 case 20:
-                    if k.equals("user_api_key_team_id") { userApiKeyTeamId = v }
-                    else if k.equals("user_api_key_user_id") { userApiKeyUserId = v }
-                case 21: if k.equals("guardrail_information") { guardrailInformation = v }
+                    if k("user_api_key_team_id") { userApiKeyTeamId = v }
+                    else if k("user_api_key_user_id") { userApiKeyUserId = v }
+                case 21: if k("guardrail_information") { guardrailInformation = v }
                 default: break
                 }
                 return true
@@ -171,15 +173,16 @@ public struct LiteLLMDecoder: LogDecoder {
         init(_ meta: JSONValue?) {
             guard let meta else { return }
             meta.forEachMember { k, v in
-                if k.equals("usage_object") { usageObject = v }
-                else if k.equals("user_api_key_alias") { keyAlias = v }
-                else if k.equals("user_api_key_user_id") { userId = v }
-                else if k.equals("user_api_key_team_alias") { teamAlias = v }
-                else if k.equals("user_api_key_team_id") { teamId = v }
-                else if k.equals("attempted_retries") { attemptedRetries = v }
-                else if k.equals("status") { status = v }
-                else if k.equals("error_information") { errorInformation = v }
-                else if k.equals("guardrail_information") { guardrailInformation = v }
+                let k = GatewaySupport.Key(k)
+                if k("usage_object") { usageObject = v }
+                else if k("user_api_key_alias") { keyAlias = v }
+                else if k("user_api_key_user_id") { userId = v }
+                else if k("user_api_key_team_alias") { teamAlias = v }
+                else if k("user_api_key_team_id") { teamId = v }
+                else if k("attempted_retries") { attemptedRetries = v }
+                else if k("status") { status = v }
+                else if k("error_information") { errorInformation = v }
+                else if k("guardrail_information") { guardrailInformation = v }
                 return true
             }
         }
@@ -257,20 +260,21 @@ public struct LiteLLMDecoder: LogDecoder {
         if let u = usage {
             var inputTokens: Int64? = nil, outputTokens: Int64? = nil
             u.forEachMember { k, v in
-                if k.equals("prompt_tokens") { prompt = GatewaySupport.int(v) }
-                else if k.equals("completion_tokens") { completion = GatewaySupport.int(v) }
-                else if k.equals("input_tokens") { inputTokens = GatewaySupport.int(v) }
-                else if k.equals("output_tokens") { outputTokens = GatewaySupport.int(v) }
-                else if k.equals("prompt_tokens_details") || k.equals("input_tokens_details") {
+                let k = GatewaySupport.Key(k)
+                if k("prompt_tokens") { prompt = GatewaySupport.int(v) }
+                else if k("completion_tokens") { completion = GatewaySupport.int(v) }
+                else if k("input_tokens") { inputTokens = GatewaySupport.int(v) }
+                else if k("output_tokens") { outputTokens = GatewaySupport.int(v) }
+                else if k("prompt_tokens_details") || k("input_tokens_details") {
                     reads = max(reads, GatewaySupport.int(v["cached_tokens"]) ?? 0)
                     if writes == 0 { writes = GatewaySupport.int(v["cache_creation_tokens"]) ?? 0 }
-                } else if k.equals("cache_read_input_tokens") {
+                } else if k("cache_read_input_tokens") {
                     reads = max(reads, GatewaySupport.int(v) ?? 0)
-                } else if k.equals("cache_creation_input_tokens") {
+                } else if k("cache_creation_input_tokens") {
                     if let w = GatewaySupport.int(v) { writes = w }
-                } else if k.equals("cache_creation") {
+                } else if k("cache_creation") {
                     writes1h = GatewaySupport.int(v["ephemeral_1h_input_tokens"]) ?? 0
-                } else if k.equals("completion_tokens_details") || k.equals("output_tokens_details") {
+                } else if k("completion_tokens_details") || k("output_tokens_details") {
                     reasoning = max(reasoning, GatewaySupport.int(v["reasoning_tokens"]) ?? 0)
                 }
                 return true

@@ -74,7 +74,8 @@ struct OTelAttributes {
     static func keyValue(_ e: JSONValue, _ body: (JSONValue, JSONValue) -> Void) {
         var key: JSONValue? = nil, wrapped: JSONValue? = nil
         e.forEachMember { k, v in
-            if k.equals("key") { key = v } else if k.equals("value") { wrapped = v }
+            let k = GatewaySupport.Key(k)
+            if k("key") { key = v } else if k("value") { wrapped = v }
             return key == nil || wrapped == nil
         }
         guard let key, key.kind == .string, let wrapped else { return }
@@ -92,62 +93,63 @@ struct OTelAttributes {
 
     /// Reads one attribute element.
     mutating func take(_ e: JSONValue) {
-        Self.keyValue(e) { k, v in
-            if k.stringHasPrefix("gen_ai.") {
+        Self.keyValue(e) { kv, v in
+            let k = GatewaySupport.Str(kv)
+            if k.hasPrefix("gen_ai.") {
                 takeGenAI(k, v)
-            } else if k.stringHasPrefix("llm.") {
+            } else if k.hasPrefix("llm.") {
                 takeOpenInference(k, v)
-            } else if k.stringEquals("openinference.span.kind") { openInferenceKind = v }
-            else if k.stringEquals("traceloop.span.kind") { traceloopKind = v }
-            else if k.stringEquals("session.id") { sessionId = v }
-            else if k.stringEquals("user.id") { userId = v }
-            else if k.stringEquals("enduser.id") { enduserId = v }
-            else if k.stringEquals("tool.name") { oiToolName = v }
-            else if k.stringEquals("tool.parameters") { toolArgs.offer(v, rank: 1) }
-            else if k.stringEquals("error.type") { errorType = v }
-            else if k.stringEquals("http.response.status_code") { status.offer(v, rank: 0) }
-            else if k.stringEquals("http.status_code") { status.offer(v, rank: 1) }
+            } else if k("openinference.span.kind") { openInferenceKind = v }
+            else if k("traceloop.span.kind") { traceloopKind = v }
+            else if k("session.id") { sessionId = v }
+            else if k("user.id") { userId = v }
+            else if k("enduser.id") { enduserId = v }
+            else if k("tool.name") { oiToolName = v }
+            else if k("tool.parameters") { toolArgs.offer(v, rank: 1) }
+            else if k("error.type") { errorType = v }
+            else if k("http.response.status_code") { status.offer(v, rank: 0) }
+            else if k("http.status_code") { status.offer(v, rank: 1) }
         }
     }
 
-    private mutating func takeGenAI(_ k: JSONValue, _ v: JSONValue) {
-        if k.stringHasPrefix("gen_ai.usage.") {
-            if k.stringEquals("gen_ai.usage.input_tokens") { input.offer(v, rank: 0) }
-            else if k.stringEquals("gen_ai.usage.output_tokens") { output.offer(v, rank: 0) }
-            else if k.stringEquals("gen_ai.usage.prompt_tokens") { input.offer(v, rank: 1) }
-            else if k.stringEquals("gen_ai.usage.completion_tokens") { output.offer(v, rank: 1) }
-            else if k.stringEquals("gen_ai.usage.cache_read.input_tokens") { cacheRead.offer(v, rank: 0) }
-            else if k.stringEquals("gen_ai.usage.cache_read_input_tokens") { cacheRead.offer(v, rank: 1) }
-            else if k.stringEquals("gen_ai.usage.cached_tokens") { cacheRead.offer(v, rank: 2) }
-            else if k.stringEquals("gen_ai.usage.input_cached_tokens") { cacheRead.offer(v, rank: 3) }
-            else if k.stringEquals("gen_ai.usage.cache_creation.input_tokens") { cacheWrite.offer(v, rank: 0) }
-            else if k.stringEquals("gen_ai.usage.cache_creation_input_tokens") { cacheWrite.offer(v, rank: 1) }
-            else if k.stringEquals("gen_ai.usage.reasoning.output_tokens") { reasoning.offer(v, rank: 0) }
+    private mutating func takeGenAI(_ k: GatewaySupport.Str, _ v: JSONValue) {
+        if k.hasPrefix("gen_ai.usage.") {
+            if k("gen_ai.usage.input_tokens") { input.offer(v, rank: 0) }
+            else if k("gen_ai.usage.output_tokens") { output.offer(v, rank: 0) }
+            else if k("gen_ai.usage.prompt_tokens") { input.offer(v, rank: 1) }
+            else if k("gen_ai.usage.completion_tokens") { output.offer(v, rank: 1) }
+            else if k("gen_ai.usage.cache_read.input_tokens") { cacheRead.offer(v, rank: 0) }
+            else if k("gen_ai.usage.cache_read_input_tokens") { cacheRead.offer(v, rank: 1) }
+            else if k("gen_ai.usage.cached_tokens") { cacheRead.offer(v, rank: 2) }
+            else if k("gen_ai.usage.input_cached_tokens") { cacheRead.offer(v, rank: 3) }
+            else if k("gen_ai.usage.cache_creation.input_tokens") { cacheWrite.offer(v, rank: 0) }
+            else if k("gen_ai.usage.cache_creation_input_tokens") { cacheWrite.offer(v, rank: 1) }
+            else if k("gen_ai.usage.reasoning.output_tokens") { reasoning.offer(v, rank: 0) }
             return
         }
-        if k.stringEquals("gen_ai.operation.name") { operation = v }
-        else if k.stringEquals("gen_ai.provider.name") { providerName = v }
-        else if k.stringEquals("gen_ai.system") { system = v }
-        else if k.stringEquals("gen_ai.request.model") { requestModel = v }
-        else if k.stringEquals("gen_ai.response.model") { responseModel = v }
-        else if k.stringEquals("gen_ai.response.time_to_first_chunk") { ttft.offer(v, rank: 0) }
-        else if k.stringEquals("gen_ai.server.time_to_first_token") { ttft.offer(v, rank: 1) }
-        else if k.stringEquals("gen_ai.conversation.id") { conversationId = v }
-        else if k.stringEquals("gen_ai.tool.name") { toolName = v }
-        else if k.stringEquals("gen_ai.tool.call.arguments") { toolArgs.offer(v, rank: 0) }
-        else if k.stringEquals("gen_ai.agent.name") { agentName = v }
+        if k("gen_ai.operation.name") { operation = v }
+        else if k("gen_ai.provider.name") { providerName = v }
+        else if k("gen_ai.system") { system = v }
+        else if k("gen_ai.request.model") { requestModel = v }
+        else if k("gen_ai.response.model") { responseModel = v }
+        else if k("gen_ai.response.time_to_first_chunk") { ttft.offer(v, rank: 0) }
+        else if k("gen_ai.server.time_to_first_token") { ttft.offer(v, rank: 1) }
+        else if k("gen_ai.conversation.id") { conversationId = v }
+        else if k("gen_ai.tool.name") { toolName = v }
+        else if k("gen_ai.tool.call.arguments") { toolArgs.offer(v, rank: 0) }
+        else if k("gen_ai.agent.name") { agentName = v }
     }
 
-    private mutating func takeOpenInference(_ k: JSONValue, _ v: JSONValue) {
-        guard !k.stringHasPrefix("llm.input_messages"), !k.stringHasPrefix("llm.output_messages") else { return }
-        if k.stringEquals("llm.model_name") { llmModelName = v }
-        else if k.stringEquals("llm.provider") { llmProvider = v }
-        else if k.stringEquals("llm.system") { llmSystem = v }
-        else if k.stringEquals("llm.token_count.prompt") { input.offer(v, rank: 2) }
-        else if k.stringEquals("llm.token_count.completion") { output.offer(v, rank: 2) }
-        else if k.stringEquals("llm.token_count.prompt_details.cache_read") { cacheRead.offer(v, rank: 4) }
-        else if k.stringEquals("llm.token_count.prompt_details.cache_write") { cacheWrite.offer(v, rank: 2) }
-        else if k.stringEquals("llm.token_count.completion_details.reasoning") { reasoning.offer(v, rank: 1) }
+    private mutating func takeOpenInference(_ k: GatewaySupport.Str, _ v: JSONValue) {
+        guard !k.hasPrefix("llm.input_messages"), !k.hasPrefix("llm.output_messages") else { return }
+        if k("llm.model_name") { llmModelName = v }
+        else if k("llm.provider") { llmProvider = v }
+        else if k("llm.system") { llmSystem = v }
+        else if k("llm.token_count.prompt") { input.offer(v, rank: 2) }
+        else if k("llm.token_count.completion") { output.offer(v, rank: 2) }
+        else if k("llm.token_count.prompt_details.cache_read") { cacheRead.offer(v, rank: 4) }
+        else if k("llm.token_count.prompt_details.cache_write") { cacheWrite.offer(v, rank: 2) }
+        else if k("llm.token_count.completion_details.reasoning") { reasoning.offer(v, rank: 1) }
     }
 
     enum SpanKind { case llm, tool, other }

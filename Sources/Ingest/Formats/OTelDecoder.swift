@@ -41,10 +41,11 @@ public struct OTelDecoder: LogDecoder {
         guard root.kind == .object else { return false }
         var trace = false, span = false, start = false, resourceSpans = false
         root.forEachMember { k, v in
-            if k.equals("resourceSpans") { resourceSpans = v.kind == .array }
-            else if k.equals("traceId") { trace = true }
-            else if k.equals("spanId") { span = true }
-            else if k.equals("startTimeUnixNano") { start = true }
+            let k = GatewaySupport.Key(k)
+            if k("resourceSpans") { resourceSpans = v.kind == .array }
+            else if k("traceId") { trace = true }
+            else if k("spanId") { span = true }
+            else if k("startTimeUnixNano") { start = true }
             return !resourceSpans
         }
         return resourceSpans || (trace && span && start)
@@ -52,13 +53,16 @@ public struct OTelDecoder: LogDecoder {
 
     public mutating func decode(_ root: JSONValue, line: Int, into batch: inout EventBatch) -> LineDisposition {
         guard root.kind == .object else { return .undecodable }
+        // one pass: the export envelope's keys, or a bare span's fields
         var resourceSpans: JSONValue? = nil
         var isOtherSignal = false
-        var bareSpan = false
+        var span = SpanFields()
         root.forEachMember { k, v in
-            if k.equals("resourceSpans") { resourceSpans = v }
-            else if k.equals("resourceLogs") || k.equals("resourceMetrics") { isOtherSignal = true }
-            else if k.equals("spanId") || k.equals("startTimeUnixNano") { bareSpan = true }
+            let k = GatewaySupport.Key(k)
+            if !span.take(k, v) {
+                if k("resourceSpans") { resourceSpans = v }
+                else if k("resourceLogs") || k("resourceMetrics") { isOtherSignal = true }
+            }
             return true
         }
         let before = batch.eventCount
@@ -69,8 +73,8 @@ public struct OTelDecoder: LogDecoder {
             }
         } else if isOtherSignal {
             return .undecodable
-        } else if bareSpan {
-            decodeSpan(root, resource: Resource(), line: line, into: &batch)
+        } else if span.isSpan {
+            decodeSpan(span, resource: Resource(), line: line, into: &batch)
         } else {
             return .undecodable
         }
@@ -101,9 +105,10 @@ public struct OTelDecoder: LogDecoder {
     func decodeResourceSpans(_ r: JSONValue, line: Int, into batch: inout EventBatch) {
         var resourceV: JSONValue? = nil, scopeSpans: JSONValue? = nil, legacy: JSONValue? = nil
         r.forEachMember { k, v in
-            if k.equals("resource") { resourceV = v }
-            else if k.equals("scopeSpans") { scopeSpans = v }
-            else if k.equals("instrumentationLibrarySpans") { legacy = v }  // OTLP < 0.15 name
+            let k = GatewaySupport.Key(k)
+            if k("resource") { resourceV = v }
+            else if k("scopeSpans") { scopeSpans = v }
+            else if k("instrumentationLibrarySpans") { legacy = v }  // OTLP < 0.15 name
             return true
         }
         let resource = Resource(resourceV)
@@ -122,21 +127,50 @@ public struct OTelDecoder: LogDecoder {
 
     // MARK: - Span
 
-    func decodeSpan(_ span: JSONValue, resource: Resource, line: Int, into batch: inout EventBatch) {
-        guard span.kind == .object else { return }
-        var name: JSONValue? = nil, startV: JSONValue? = nil, endV: JSONValue? = nil
-        var attributes: JSONValue? = nil, events: JSONValue? = nil, status: JSONValue? = nil
-        span.forEachMember { k, v in
-            switch k.end - k.start - 2 {
-            case 4: if k.equals("name") { name = v }
-            case 6: if k.equals("events") { events = v } else if k.equals("status") { status = v }
-            case 10: if k.equals("attributes") { attributes = v }
-            case 15: if k.equals("endTimeUnixNano") { endV = v }
-            case 17: if k.equals("startTimeUnixNano") { startV = v }
+    /// The members of a span object that the decoder reads.
+    struct SpanFields {
+        var name: JSONValue?
+        var start: JSONValue?
+        var end: JSONValue?
+        var attributes: JSONValue?
+        var events: JSONValue?
+        var status: JSONValue?
+        var spanId = false
+
+        /// A bare span has a `spanId` or a start time.
+        var isSpan: Bool { spanId || start != nil }
+
+        /// Takes the member if it is a span field; false otherwise.
+        @inline(__always)
+        mutating func take(_ k: GatewaySupport.Key, _ v: JSONValue) -> Bool {
+            switch k.length {
+            case 4: if k("name") { name = v; return true }
+            case 6:
+                if k("events") { events = v; return true }
+                if k("status") { status = v; return true }
+                if k("spanId") { spanId = true; return true }
+            case 10: if k("attributes") { attributes = v; return true }
+            case 15: if k("endTimeUnixNano") { end = v; return true }
+            case 17: if k("startTimeUnixNano") { start = v; return true }
             default: break
             }
+            return false
+        }
+    }
+
+    func decodeSpan(_ span: JSONValue, resource: Resource, line: Int, into batch: inout EventBatch) {
+        guard span.kind == .object else { return }
+        var f = SpanFields()
+        span.forEachMember { k, v in
+            _ = f.take(GatewaySupport.Key(k), v)
             return true
         }
+        decodeSpan(f, resource: resource, line: line, into: &batch)
+    }
+
+    func decodeSpan(_ f: SpanFields, resource: Resource, line: Int, into batch: inout EventBatch) {
+        let name = f.name, startV = f.start, endV = f.end, events = f.events, status = f.status
+        let attributes = f.attributes
         var a = OTelAttributes()
         attributes?.forEachElement { e in
             a.take(e)
