@@ -47,7 +47,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "IngestTests", dependencies: ["Ingest"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "AnalyzeTests", dependencies: ["Analyze", "Ingest"]),
+        .testTarget(name: "AnalyzeTests", dependencies: ["Analyze", "Ingest"], exclude: ["Fixtures"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Analyze"]),
         .testTarget(name: "FactorylogTests", dependencies: ["factorylog", "Analyze", "Ingest", "Report"]),
     ]

@@ -17,7 +17,7 @@ import pytest
 
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-BIN = os.environ.get("FACTORYLOG_BIN", str(ROOT / ".build" / "debug" / "factorylog"))
+BIN = os.path.abspath(os.environ.get("FACTORYLOG_BIN", str(ROOT / ".build" / "debug" / "factorylog")))
 PRICES = str(HERE / "cases" / "prices.json")
 
 

@@ -1,0 +1,188 @@
+import Ingest
+
+/// A keyed model call waiting for cross-file de-duplication, with where it came from.
+struct PendingCall: Sendable {
+    var call: LLMCall
+    var claim: DedupClaim
+    /// Index of the file in discovery order, then the line: deterministic tie-breakers.
+    var fileIndex: Int
+    var line: Int
+}
+
+/// What decoding one file produced before cross-file de-duplication.
+struct DecodedFile: Sendable {
+    var record: IngestFileRecord
+    var fileIndex: Int
+    var aggregator: EventAggregator<PricerCoster>
+    var pending: [PendingCall]
+    /// Calls without a de-duplication claim are already in `aggregator`.
+    var decodedSomething: Bool
+}
+
+/// How to read one file this run.
+struct FileTask: Sendable {
+    enum Mode: Sendable {
+        /// Read from the start; `replace` drops the file's previous contribution first.
+        case full(replace: Bool)
+        /// Read only what was appended since `previous` (stateless formats only).
+        case append(previous: IngestFileRecord)
+    }
+
+    var path: String
+    var fileIndex: Int
+    var size: Int64
+    var mtimeNs: Int64
+    var fingerprint: UInt64
+    var fingerprintLength: Int64
+    var mode: Mode
+}
+
+/// Decodes one file into a partial aggregate (everything but keyed calls) and pending keyed calls.
+struct FileDecoder {
+    var plan: RunPlan
+
+    /// Number of lines decoded between two drains of the event batch.
+    static let drainEvery = 4096
+
+    func decode(_ task: FileTask, previous: IngestFileRecord?) -> DecodedFile {
+        var record = IngestFileRecord(path: task.path)
+        record.size = task.size
+        record.mtimeNs = task.mtimeNs
+        record.fingerprint = task.fingerprint
+        record.fingerprintLength = task.fingerprintLength
+        var options = LineReaderOptions()
+        options.maxLineBytes = plan.maxLineBytes
+        var baseline: IngestFileRecord? = nil
+        if case .append(let prev) = task.mode {
+            baseline = prev
+            options.startOffset = prev.byteOffset
+            options.skipDecodedBytes = prev.decodedOffset
+        }
+        let format: LogFormat?
+        do {
+            let (f, compression) = try FormatDetector.detect(path: task.path, forced: plan.format)
+            record.compression = compression.rawValue
+            format = f ?? (baseline.flatMap { LogFormat(rawValue: $0.format) })
+        } catch {
+            record.status = .failed
+            record.error = error.description
+            return DecodedFile(record: record, fileIndex: task.fileIndex, aggregator: makeAggregator(source: ""), pending: [], decodedSomething: false)
+        }
+        guard let format else {
+            record.status = .failed
+            record.error = "unknown format: no decoder recognizes the first lines; check the file with `factorylog inspect` or force one with --format"
+            return DecodedFile(record: record, fileIndex: task.fileIndex, aggregator: makeAggregator(source: ""), pending: [], decodedSomething: false)
+        }
+        record.format = format.rawValue
+        var decoder = format.makeDecoder(context: DecoderContext(path: task.path))
+        var aggregator = makeAggregator(source: format.rawValue)
+        var pending: [PendingCall] = []
+        var batch = EventBatch()
+        var malformed = 0
+        var events = 0
+        var excluded = 0
+        var firstMs: Int64? = nil
+        var lastMs: Int64? = nil
+        var sinceDrain = 0
+        let fileIndex = task.fileIndex
+        var lastLineParsed = true
+
+        func drain() {
+            excluded += batch.excluded
+            events += batch.eventCount
+            for (i, call) in batch.llmCalls.enumerated() {
+                firstMs = min(firstMs ?? call.instantMs, call.instantMs)
+                lastMs = max(lastMs ?? call.instantMs, call.instantMs)
+                if let claim = call.dedup {
+                    let line = i < batch.llmCallLines.count ? batch.llmCallLines[i] : 0
+                    pending.append(PendingCall(call: call, claim: claim, fileIndex: fileIndex, line: line))
+                } else {
+                    aggregator.add(call)
+                }
+            }
+            for t in batch.toolCalls {
+                firstMs = min(firstMs ?? t.instantMs, t.instantMs)
+                lastMs = max(lastMs ?? t.instantMs, t.instantMs)
+                aggregator.add(t)
+            }
+            for p in batch.permissions {
+                firstMs = min(firstMs ?? p.instantMs, p.instantMs)
+                lastMs = max(lastMs ?? p.instantMs, p.instantMs)
+                aggregator.add(p)
+            }
+            batch.removeAll()
+        }
+
+        let result: LineReaderResult
+        do {
+            result = try LineReader.read(path: task.path, options: options) { line, number, _ in
+                switch JSONDocument.parse(line) {
+                case .success(let root):
+                    let disposition = decoder.decode(root, line: number, into: &batch)
+                    // remember the line of every call this line produced
+                    while batch.llmCallLines.count < batch.llmCalls.count { batch.llmCallLines.append(number) }
+                    if disposition == .undecodable { malformed += 1 }
+                    lastLineParsed = true
+                case .failure:
+                    malformed += 1
+                    lastLineParsed = false
+                }
+                sinceDrain += 1
+                if sinceDrain >= Self.drainEvery {
+                    drain()
+                    sinceDrain = 0
+                }
+                return true
+            }
+        } catch {
+            record.status = .failed
+            record.error = error.description
+            return DecodedFile(record: record, fileIndex: task.fileIndex, aggregator: makeAggregator(source: format.rawValue), pending: [], decodedSomething: false)
+        }
+        decoder.finish(into: &batch)
+        while batch.llmCallLines.count < batch.llmCalls.count { batch.llmCallLines.append(Int.max) }
+        drain()
+
+        let prev = baseline
+        record.bytesRead = (prev?.bytesRead ?? 0) + result.bytesRead
+        record.bytesDecoded = (prev?.bytesDecoded ?? 0) + result.bytesDecoded
+        record.lines = (prev?.lines ?? 0) + Int64(result.lines)
+        record.oversizedLines = (prev?.oversizedLines ?? 0) + Int64(result.oversizedLines)
+        record.malformedLines = (prev?.malformedLines ?? 0) + Int64(malformed)
+        record.events = (prev?.events ?? 0) + Int64(events)
+        record.excludedEvents = (prev?.excludedEvents ?? 0) + Int64(excluded)
+        record.duplicateEvents = prev?.duplicateEvents ?? 0
+        record.firstEventMs = [prev?.firstEventMs, firstMs].compactMap { $0 }.min()
+        record.lastEventMs = [prev?.lastEventMs, lastMs].compactMap { $0 }.max()
+        // Offsets for the next run. A last line without a newline that parsed is consumed; one that
+        // did not parse (a writer still busy with it) is counted as malformed now, but the offset
+        // stays before it so that the next run reads it whole.
+        record.byteOffset = result.consumedRawOffset
+        record.decodedOffset = result.consumedDecodedOffset
+        if result.unterminatedTail && lastLineParsed {
+            if result.compression == .none {
+                record.byteOffset = options.startOffset + result.bytesRead
+                record.decodedOffset = record.byteOffset
+            } else {
+                record.byteOffset = task.size
+                record.decodedOffset = result.bytesDecoded
+            }
+        }
+        var problems: [String] = []
+        if let e = result.streamError { problems.append(e) }
+        if result.oversizedLines > 0 { problems.append("\(result.oversizedLines) line(s) longer than --max-line-bytes skipped") }
+        if malformed > 0 { problems.append("\(malformed) malformed line(s) skipped") }
+        if record.malformedLines > 0 || record.oversizedLines > 0 || result.streamError != nil || prev?.status == .partial {
+            record.status = .partial
+            if problems.isEmpty, let prevError = prev?.error { problems.append(prevError) }
+        } else {
+            record.status = .ok
+        }
+        record.error = problems.joined(separator: "; ")
+        return DecodedFile(record: record, fileIndex: task.fileIndex, aggregator: aggregator, pending: pending, decodedSomething: true)
+    }
+
+    func makeAggregator(source: String) -> EventAggregator<PricerCoster> {
+        EventAggregator(source: source, calendar: plan.calendar, coster: plan.coster)
+    }
+}

@@ -1,0 +1,109 @@
+import Analyze
+import ArgumentParser
+import Foundation
+import Ingest
+import Report
+
+/// Where the state lives and which time zone it reports in (shared by run, report and trend).
+struct StateOptions: ParsableArguments {
+    @Option(help: "The SQLite state file that makes nightly runs incremental.")
+    var state: String = "factorylog-state.sqlite"
+
+    @Option(help: "The report time zone: an IANA name such as Europe/Berlin (day buckets follow it, DST included).")
+    var tz: String = "UTC"
+
+    @Flag(help: "Discard the state and start again (needed after changing --tz).")
+    var rebuild = false
+
+    func calendar() throws -> ReportCalendar {
+        do {
+            return try ReportCalendar(timeZone: tz)
+        } catch {
+            throw ValidationError("Unknown time zone '\(tz)'. Use an IANA name such as UTC, Europe/Berlin or America/Los_Angeles.")
+        }
+    }
+}
+
+/// Which days to report (`--since`/`--until`, inclusive, in the report time zone).
+struct WindowOptions: ParsableArguments {
+    @Option(help: "First day to report, YYYY-MM-DD in --tz (inclusive); files dated before it are not opened.")
+    var since: String?
+
+    @Option(help: "Last day to report, YYYY-MM-DD in --tz (inclusive); files dated after it are not opened.")
+    var until: String?
+
+    func days() throws -> (Int32?, Int32?) {
+        var s: Int32? = nil
+        var u: Int32? = nil
+        if let since {
+            guard let d = ReportCalendar.parseDay(since) else { throw ValidationError("--since '\(since)' is not a date; write it as YYYY-MM-DD.") }
+            s = d
+        }
+        if let until {
+            guard let d = ReportCalendar.parseDay(until) else { throw ValidationError("--until '\(until)' is not a date; write it as YYYY-MM-DD.") }
+            u = d
+        }
+        if let s, let u, s > u { throw ValidationError("--since \(since!) is after --until \(until!); swap them.") }
+        return (s, u)
+    }
+}
+
+/// Where and how summaries are written.
+struct OutputOptions: ParsableArguments {
+    @Option(help: "The folder for the summaries (replaced atomically at the end of the run).")
+    var out: String = "factorylog-out"
+
+    @Option(help: "Compression of the Parquet pages: zstd, gzip or none.")
+    var parquetCodec: CodecChoice = .zstd
+
+    @Flag(help: "Print nothing but errors.")
+    var quiet = false
+}
+
+enum CodecChoice: String, ExpressibleByArgument, CaseIterable {
+    case zstd, gzip, none
+}
+
+/// Prices and how to use them.
+struct PricingOptions: ParsableArguments {
+    @Option(help: "A price table in LiteLLM's model_prices_and_context_window.json format (replaces the bundled snapshot).")
+    var prices: String?
+
+    @Option(help: "A JSON object mapping model names (ARNs, deployment names) to price keys.")
+    var modelAliases: String?
+
+    @Option(help: "Where costs come from: auto (a logged cost if the record has one, else priced), priced or logged.")
+    var costSource: CostSourceChoice = .auto
+
+    func pricer() throws -> Pricer {
+        let table: PriceTable
+        do {
+            table = try prices.map { try PriceTable(contentsOf: $0) } ?? PriceTable.bundled()
+        } catch {
+            throw ValidationError("Cannot load the price table\(prices.map { " '\($0)'" } ?? ""): \(error). Pass a LiteLLM-format JSON file with --prices.")
+        }
+        var aliases: ModelAliases? = nil
+        if let modelAliases {
+            do {
+                aliases = try ModelAliases(contentsOf: modelAliases)
+            } catch {
+                throw ValidationError("Cannot load --model-aliases '\(modelAliases)': \(error). It must be a JSON object of name → price key.")
+            }
+        }
+        return Pricer(table: table, aliases: aliases)
+    }
+}
+
+enum CostSourceChoice: String, ExpressibleByArgument, CaseIterable {
+    case auto, priced, logged
+
+    var value: CostSource {
+        switch self {
+        case .auto: .auto
+        case .priced: .priced
+        case .logged: .logged
+        }
+    }
+}
+
+extension LogFormat: ExpressibleByArgument {}

@@ -1,0 +1,129 @@
+import Analyze
+import Foundation
+import Report
+
+/// Builds every contract table and writes them (Parquet, CSV, XLSX) atomically into `--out`.
+enum OutputTables {
+    static func build(_ aggregates: Aggregates, files: [IngestFileRecord], window: ClosedRange<Int32>?) -> [TableBatch] {
+        Tables.all(aggregates, files: files, window: window)
+    }
+
+    static func write(_ tables: [TableBatch], output: OutputOptions, pricesID: String, tz: String) throws {
+        let codec: ParquetCodec =
+            switch output.parquetCodec {
+            case .zstd: .zstd
+            case .gzip: .gzip
+            case .none: .none
+            }
+        let options = ReportOptions(
+            codec: codec,
+            keyValueMetadata: [
+                ("factorylog.version", FactorylogVersion.string),
+                ("factorylog.prices", pricesID),
+                ("factorylog.tz", tz),
+            ],
+            createdBy: FactorylogVersion.createdBy)
+        try ReportWriter.write(tables, to: output.out, options: options)
+    }
+}
+
+/// The short end-of-run summary on stdout.
+enum SummaryText {
+    static func render(outcome: RunOutcome, out: String, elapsed: Double) -> String {
+        let s = RunSummary(outcome.aggregates)
+        var lines: [String] = []
+        let counts = Dictionary(grouping: outcome.files, by: \.status).mapValues(\.count)
+        let read = outcome.files.reduce(Int64(0)) { $0 + ($1.status == .skipped || $1.status == .pruned ? 0 : $1.bytesRead) }
+        let fileParts = IngestStatus.allCases.compactMap { st in counts[st].map { "\($0) \(st.rawValue)" } }
+        lines.append(String(format: "factorylog: %d files (%@), %.1f MB read in %.1f s", outcome.files.count, fileParts.joined(separator: ", "), Double(read) / 1e6, elapsed))
+        var period = ""
+        if let f = s.firstDay, let l = s.lastDay {
+            period = " over \(ReportCalendar.formatDay(f))…\(ReportCalendar.formatDay(l))"
+        }
+        lines.append(String(format: "cost      $%.2f for %@ tokens in %@ requests%@", s.totalCostUSD, group(s.totalTokens), group(s.requests), period))
+        if s.failedRequests > 0 { lines.append("failed    \(group(s.failedRequests)) requests") }
+        if s.unpricedRequests > 0 {
+            lines.append("unpriced  \(group(s.unpricedRequests)) requests on \(s.unpricedModels) model(s): see unpriced_models (add --model-aliases or --prices)")
+        }
+        if !s.topModels.isEmpty {
+            lines.append("top models by cost:")
+            for m in s.topModels {
+                lines.append(String(format: "  %-36@ $%10.4f  %@ requests", m.model as NSString, m.costUSD, group(m.requests)))
+            }
+        }
+        if !s.slowestModels.isEmpty {
+            lines.append("p95 latency (slowest):")
+            for m in s.slowestModels {
+                lines.append(String(format: "  %-36@ %8.0f ms  (%@ timed, %@)", m.model as NSString, m.p95Ms, group(m.timedRequests), m.source))
+            }
+        }
+        if !s.leastStableTools.isEmpty {
+            lines.append("least stable tools:")
+            for t in s.leastStableTools {
+                lines.append(String(format: "  %-36@ %5.1f%% errors  %@ calls, %@ retries (%@)", t.tool as NSString, t.errorRate * 100, group(t.calls), group(t.retries), t.source))
+            }
+        }
+        if !s.denialsByReason.isEmpty {
+            lines.append("denials:  " + s.denialsByReason.map { "\($0.reason) \($0.denials)" }.joined(separator: ", "))
+        }
+        let problems = outcome.files.filter { $0.status == .partial || $0.status == .failed }
+        if !problems.isEmpty {
+            lines.append("problems: \(problems.count) file(s) partial or failed: see ingest_files")
+        }
+        lines.append("written   \(out)/ (Parquet, CSV, summary.xlsx)")
+        return lines.joined(separator: "\n")
+    }
+
+    static func group(_ n: Int64) -> String {
+        let s = String(n)
+        var out = ""
+        for (i, c) in s.reversed().enumerated() {
+            if i > 0 && i % 3 == 0 && c != "-" { out.append(",") }
+            out.append(c)
+        }
+        return String(out.reversed())
+    }
+}
+
+/// `factorylog trend`: cost per million tokens per model over the last ISO weeks.
+enum TrendText {
+    static func render(_ aggregates: Aggregates, weeks: Int) -> String {
+        let batch = Tables.costWeekly(aggregates)
+        guard case .string(let weekCol) = batch.columns[0], case .string(let modelCol) = batch.columns[2],
+            case .int64(let tokensCol) = batch.columns[4], case .double(let costCol) = batch.columns[5],
+            case .double(let perCol) = batch.columns[6], case .double(let changeCol) = batch.columns[8]
+        else { return "no data" }
+        let allWeeks = Array(Set(weekCol.compactMap { $0 })).sorted()
+        let shown = Array(allWeeks.suffix(weeks))
+        if shown.isEmpty { return "no usage in the state yet: run `factorylog run` first." }
+        var lines = ["cost per million tokens by ISO week (change vs the previous week)"]
+        let header = "model".padding(toLength: 36, withPad: " ", startingAt: 0) + shown.map { $0.leftPad(18) }.joined()
+        lines.append(header)
+        var models = Array(Set(modelCol.compactMap { $0 })).sorted()
+        if let i = models.firstIndex(of: Tables.allModels) {
+            models.remove(at: i)
+            models.insert(Tables.allModels, at: 0)
+        }
+        for m in models {
+            var row = m.padding(toLength: 36, withPad: " ", startingAt: 0)
+            var any = false
+            for w in shown {
+                if let i = weekCol.indices.first(where: { weekCol[$0] == w && modelCol[$0] == m }), (tokensCol[i] ?? 0) > 0 {
+                    any = true
+                    let per = perCol[i].map { String(format: "$%.3f", $0) } ?? "-"
+                    let ch = changeCol[i].map { String(format: " %+.0f%%", $0) } ?? ""
+                    row += (per + ch).leftPad(18)
+                    _ = costCol
+                } else {
+                    row += "-".leftPad(18)
+                }
+            }
+            if any { lines.append(row) }
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension String {
+    func leftPad(_ n: Int) -> String { count >= n ? " " + self : String(repeating: " ", count: n - count) + self }
+}

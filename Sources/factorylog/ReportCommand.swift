@@ -1,0 +1,41 @@
+import Analyze
+import ArgumentParser
+import Foundation
+import Report
+
+extension FactoryLog {
+    /// `factorylog report`: re-export the tables from the state without reading any log.
+    struct ReportCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "report",
+            abstract: "Write the summary tables from the state without reading logs."
+        )
+
+        @OptionGroup var output: OutputOptions
+        @OptionGroup var stateOptions: StateOptions
+        @OptionGroup var window: WindowOptions
+
+        @Option(help: "The price snapshot id to record in the Parquet metadata.")
+        var pricesID: String = "state"
+
+        func run() async throws {
+            let calendar = try stateOptions.calendar()
+            let (since, until) = try window.days()
+            let range: ClosedRange<Int32>? = (since == nil && until == nil) ? nil : (since ?? .min)...(until ?? .max)
+            let aggregates: Aggregates
+            let files: [IngestFileRecord]
+            do {
+                let store = try StateStore(path: stateOptions.state, timeZone: calendar.identifier, rebuild: false)
+                defer { store.close() }
+                aggregates = try Pipeline.load(store: store, window: range)
+                files = try store.allLedger()
+            } catch let error as StateError {
+                Console.error(error.description)
+                throw ExitCode(2)
+            }
+            let tables = OutputTables.build(aggregates, files: files, window: range)
+            try OutputTables.write(tables, output: output, pricesID: pricesID, tz: calendar.identifier)
+            if !output.quiet { Console.out("summaries written to \(output.out)/") }
+        }
+    }
+}

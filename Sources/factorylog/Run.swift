@@ -1,0 +1,97 @@
+import Analyze
+import ArgumentParser
+import Foundation
+import Ingest
+import Report
+
+extension FactoryLog {
+    /// `factorylog run INPUT...`: the nightly job.
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Read new log data, update the state and write the summary tables.",
+            discussion: """
+                INPUT is a file, a folder (read recursively) or a glob pattern. Plain, gzip and zstd \
+                files are recognized by their first bytes. Files already read are skipped; files that grew \
+                are read from where the last run stopped.
+                """
+        )
+
+        @Argument(help: "Log files, folders or glob patterns to read.")
+        var inputs: [String] = []
+
+        @OptionGroup var output: OutputOptions
+        @OptionGroup var stateOptions: StateOptions
+        @OptionGroup var window: WindowOptions
+        @OptionGroup var pricing: PricingOptions
+
+        @Option(help: "Files decoded at once (default: the number of active processors).")
+        var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+        @Option(help: "Read every file as this format instead of detecting it: litellm, kong, bedrock, otel, claude_code or codex.")
+        var format: LogFormat?
+
+        @Option(help: "Longer lines are skipped and counted (bytes).")
+        var maxLineBytes: Int = 64 << 20
+
+        @Option(help: "Days a de-duplication key is remembered across runs.")
+        var dedupDays: Int = 7
+
+        @Flag(help: "Exit non-zero when any file is partial or failed.")
+        var strict = false
+
+        func validate() throws {
+            if inputs.isEmpty { throw ValidationError("Name at least one log file, folder or glob pattern to read, e.g. `factorylog run logs/`.") }
+            if jobs < 1 { throw ValidationError("--jobs must be at least 1.") }
+            if maxLineBytes < 1024 { throw ValidationError("--max-line-bytes must be at least 1024.") }
+            if dedupDays < 0 { throw ValidationError("--dedup-days must be 0 or more.") }
+            _ = try window.days()
+        }
+
+        func run() async throws {
+            let calendar = try stateOptions.calendar()
+            let pricer = try pricing.pricer()
+            var plan = RunPlan(
+                inputs: inputs, format: format, calendar: calendar, pricer: pricer,
+                costSource: pricing.costSource.value, jobs: jobs, statePath: stateOptions.state)
+            (plan.since, plan.until) = try window.days()
+            plan.maxLineBytes = maxLineBytes
+            plan.dedupDays = dedupDays
+            plan.rebuild = stateOptions.rebuild
+
+            let progress = ProgressLine(enabled: !output.quiet)
+            let started = Date()
+            let outcome: RunOutcome
+            do {
+                outcome = try await Pipeline.run(plan) { p in progress.update(p, started: started) }
+            } catch let error as StateError {
+                progress.clear()
+                Console.error(error.description)
+                throw ExitCode(2)
+            }
+            progress.clear()
+
+            for missing in outcome.missingInputs {
+                Console.error("\(missing.path): \(missing.message)")
+            }
+            for f in outcome.files where f.status == .failed || f.status == .partial {
+                if !output.quiet || f.status == .failed {
+                    Console.error("\(f.path): \(f.status.rawValue): \(f.error)")
+                }
+            }
+
+            let tables = OutputTables.build(outcome.aggregates, files: outcome.files, window: plan.window)
+            try OutputTables.write(tables, output: output, pricesID: outcome.pricesID, tz: calendar.identifier)
+
+            if !output.quiet {
+                Console.out(SummaryText.render(outcome: outcome, out: output.out, elapsed: Date().timeIntervalSince(started)))
+            }
+            if outcome.nothingReadable && !outcome.files.contains(where: { $0.status == .skipped || $0.status == .pruned }) {
+                Console.error("no input could be read: check the paths (\(inputs.joined(separator: " "))).")
+                throw ExitCode(2)
+            }
+            if strict && outcome.hasProblems {
+                throw ExitCode(1)
+            }
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import Analyze
+import ArgumentParser
+import Foundation
+
+extension FactoryLog {
+    /// `factorylog trend`: cost per million tokens per model over the last ISO weeks.
+    struct Trend: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print cost per million tokens per model for the last ISO weeks, with week-over-week change."
+        )
+
+        @OptionGroup var stateOptions: StateOptions
+
+        @Option(help: "How many ISO weeks to show.")
+        var weeks: Int = 8
+
+        func validate() throws {
+            if weeks < 1 { throw ValidationError("--weeks must be at least 1.") }
+        }
+
+        func run() async throws {
+            let calendar = try stateOptions.calendar()
+            let aggregates: Aggregates
+            do {
+                let store = try StateStore(path: stateOptions.state, timeZone: calendar.identifier, rebuild: false)
+                defer { store.close() }
+                aggregates = try Pipeline.load(store: store, window: nil)
+            } catch let error as StateError {
+                Console.error(error.description)
+                throw ExitCode(2)
+            }
+            Console.out(TrendText.render(aggregates, weeks: weeks))
+        }
+    }
+}
