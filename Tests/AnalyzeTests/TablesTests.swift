@@ -241,3 +241,23 @@ struct TablesTests {
         #expect(Self.strings(f, "error") == ["", "unknown format"])
     }
 }
+
+@Suite("Tables with the shipped price snapshot")
+struct TablesPricerTests {
+    typealias F = AggFixtures
+
+    @Test("case 12 through PricerCoster and the bundled gpt-5 prices ($1.25 / $0.125 / $10 per Mtok)")
+    func case12RealPrices() throws {
+        let pricer = Pricer(table: try PriceTable.bundled(), aliases: nil)
+        var agg = EventAggregator(source: "litellm", calendar: .utc, coster: PricerCoster(pricer: pricer, costSource: .auto))
+        agg.add(F.call(F.ms(2025, 12, 28, 12), model: "gpt-5", input: 200_000, output: 25_000))  // $0.50
+        agg.add(F.call(F.ms(2025, 12, 29, 12), model: "openai/gpt-5", input: 20_000, read: 80_000, output: 12_500))  // $0.16
+        var logged = F.call(F.ms(2025, 12, 29, 13), model: "gpt-5", input: 1)
+        logged.loggedCostUSD = 0.25  // auto: the record's own cost wins
+        agg.add(logged)
+        let t = Tables.costWeekly(agg.finish())
+        #expect(TablesTests.strings(t, "model") == ["(all models)", "gpt-5", "(all models)", "gpt-5"])
+        #expect(TablesTests.doubles(t, "cost_usd") == [0.5, 0.5, 0.41, 0.41])  // 0.16 + 0.25
+        #expect(TablesTests.ints(t, "requests") == [1, 1, 2, 2])
+    }
+}

@@ -53,25 +53,12 @@ public struct CallCoster: CallCosting {
 }
 
 /// Pico-dollar → USD conversion for table cells (`CONTRACT.md`, "Money": sums stay `Int128` and
-/// are converted once per cell).
-///
-/// Correctly rounded to the nearest `Double`, the same algorithm as the pricing module's
-/// `Pico.usd(fromPico:)`: below 2^53 pico (about 9 007 USD) the amount and 1e12 are exact doubles
-/// and one IEEE division rounds correctly; larger amounts go through decimal text, which
-/// `Double(String)` also rounds correctly.
+/// are converted once per cell). Delegates to `Pico.usd(fromPico:)` (correctly rounded), the same
+/// conversion as `Pricer.usd(fromPico:)`.
 public enum PicoUSD {
-    public static let perDollar: Int128 = 1_000_000_000_000
+    public static let perDollar: Int128 = Pico.perUSD
 
     /// USD (DOUBLE) of a pico-dollar amount.
-    public static func usd(_ pico: Int128) -> Double {
-        if pico.magnitude < (1 << 53) {
-            return Double(Int64(pico)) / 1e12
-        }
-        let magnitude = pico.magnitude
-        let whole = magnitude / UInt128(perDollar)
-        let fraction = String(magnitude % UInt128(perDollar))
-        let text = (pico < 0 ? "-" : "") + String(whole) + "."
-            + String(repeating: "0", count: 12 - fraction.count) + fraction
-        return Double(text) ?? Double(pico) / 1e12
-    }
+    @inline(__always)
+    public static func usd(_ pico: Int128) -> Double { Pico.usd(fromPico: pico) }
 }

@@ -1,0 +1,27 @@
+import Ingest
+
+/// The production `CallCosting`: the run's `Pricer` under its `--cost-source` policy.
+///
+///     let coster = PricerCoster(pricer: pricer, costSource: .auto)
+///     var agg = EventAggregator(source: "litellm", calendar: cal, coster: coster)
+///
+/// Resolution follows `Pricer.resolve` (`CONTRACT.md`, "Money": alias, as logged, route,
+/// region, version/date, vendor); the aggregator caches one `ResolvedModel` per distinct logged
+/// name, so each name is resolved once per aggregator.
+public struct PricerCoster: CallCosting {
+    public let pricer: Pricer
+    public let costSource: CostSource
+
+    public init(pricer: Pricer, costSource: CostSource) {
+        self.pricer = pricer
+        self.costSource = costSource
+    }
+
+    public func resolve(_ loggedModel: String) -> ResolvedModel { pricer.resolve(loggedModel) }
+
+    public func priceKey(of resolution: ResolvedModel) -> String { resolution.key }
+
+    public func cost(of call: LLMCall, resolved: ResolvedModel) -> (pico: Int128, unpriced: Bool) {
+        pricer.cost(of: call, resolved: resolved, source: costSource)
+    }
+}
