@@ -13,7 +13,7 @@ extension FactoryLog {
         @Argument(help: "The log file to look at.")
         var file: String
 
-        @Option(name: [.short, .long], help: "How many events to show.")
+        @Option(name: [.customShort("n"), .long], help: "How many events to show.")
         var events: Int = 20
 
         @Option(help: "Read the file as this format instead of detecting it.")

@@ -48,19 +48,19 @@ enum SummaryText {
         if !s.topModels.isEmpty {
             lines.append("top models by cost:")
             for m in s.topModels {
-                lines.append(String(format: "  %-36@ $%10.4f  %@ requests", m.model as NSString, m.costUSD, group(m.requests)))
+                lines.append("  " + m.model.padded(36) + String(format: " $%10.4f  ", m.costUSD) + group(m.requests) + " requests")
             }
         }
         if !s.slowestModels.isEmpty {
             lines.append("p95 latency (slowest):")
             for m in s.slowestModels {
-                lines.append(String(format: "  %-36@ %8.0f ms  (%@ timed, %@)", m.model as NSString, m.p95Ms, group(m.timedRequests), m.source))
+                lines.append("  " + m.model.padded(36) + String(format: " %8.0f ms  ", m.p95Ms) + "(\(group(m.timedRequests)) timed, \(m.source))")
             }
         }
         if !s.leastStableTools.isEmpty {
             lines.append("least stable tools:")
             for t in s.leastStableTools {
-                lines.append(String(format: "  %-36@ %5.1f%% errors  %@ calls, %@ retries (%@)", t.tool as NSString, t.errorRate * 100, group(t.calls), group(t.retries), t.source))
+                lines.append("  " + t.tool.padded(36) + String(format: " %5.1f%% errors  ", t.errorRate * 100) + "\(group(t.calls)) calls, \(group(t.retries)) retries (\(t.source))")
             }
         }
         if !s.denialsByReason.isEmpty {
@@ -97,7 +97,7 @@ enum TrendText {
         let shown = Array(allWeeks.suffix(weeks))
         if shown.isEmpty { return "no usage in the state yet: run `factorylog run` first." }
         var lines = ["cost per million tokens by ISO week (change vs the previous week)"]
-        let header = "model".padding(toLength: 36, withPad: " ", startingAt: 0) + shown.map { $0.leftPad(18) }.joined()
+        let header = "model".padded(44) + shown.map { $0.leftPad(18) }.joined()
         lines.append(header)
         var models = Array(Set(modelCol.compactMap { $0 })).sorted()
         if let i = models.firstIndex(of: Tables.allModels) {
@@ -105,7 +105,7 @@ enum TrendText {
             models.insert(Tables.allModels, at: 0)
         }
         for m in models {
-            var row = m.padding(toLength: 36, withPad: " ", startingAt: 0)
+            var row = m.padded(44)
             var any = false
             for w in shown {
                 if let i = weekCol.indices.first(where: { weekCol[$0] == w && modelCol[$0] == m }), (tokensCol[i] ?? 0) > 0 {
@@ -125,5 +125,6 @@ enum TrendText {
 }
 
 extension String {
+    func padded(_ n: Int) -> String { count >= n ? self : self + String(repeating: " ", count: n - count) }
     func leftPad(_ n: Int) -> String { count >= n ? " " + self : String(repeating: " ", count: n - count) + self }
 }
