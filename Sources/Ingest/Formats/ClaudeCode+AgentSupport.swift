@@ -67,27 +67,29 @@ enum _AgentText {
     }
 
     /// The unsigned decimal number (`12`, `0.5`, `3.25`) starting at `raw[i]`, or nil.
+    /// Digits are accumulated as an integer and scaled once (`0.25` = 25 / 100).
     static func decimal(_ raw: UnsafeRawBufferPointer, at start: Int) -> Double? {
         var i = start
-        var intPart: Double = 0
-        var sawDigit = false
-        while i < raw.count, raw[i] >= 0x30, raw[i] <= 0x39 {
-            intPart = intPart * 10 + Double(raw[i] - 0x30)
-            sawDigit = true
-            i += 1
-        }
-        var frac: Double = 0
-        if i < raw.count, raw[i] == 0x2E {
-            i += 1
-            var scale = 0.1
-            while i < raw.count, raw[i] >= 0x30, raw[i] <= 0x39 {
-                frac += Double(raw[i] - 0x30) * scale
-                scale /= 10
-                sawDigit = true
-                i += 1
+        var mant: Int64 = 0
+        var scale: Double = 1
+        var digits = 0
+        var inFraction = false
+        while i < raw.count {
+            let c = raw[i]
+            if c >= 0x30, c <= 0x39 {
+                if digits < 17 {
+                    mant = mant * 10 + Int64(c - 0x30)
+                    if inFraction { scale *= 10 }
+                    digits += 1
+                }
+            } else if c == 0x2E, !inFraction {
+                inFraction = true
+            } else {
+                break
             }
+            i += 1
         }
-        return sawDigit ? intPart + frac : nil
+        return digits > 0 ? Double(mant) / scale : nil
     }
 
     /// A 64-bit hash of a value's raw bytes as logged (tool-call arguments): byte-identical
