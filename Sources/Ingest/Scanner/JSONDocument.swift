@@ -1,6 +1,17 @@
 import Glibc
 
 /// Why a line is not valid JSON. Stable codes, reported per file (`json.<code>`).
+///
+/// | code | first problem found |
+/// |---|---|
+/// | `empty` | the line is empty or only whitespace |
+/// | `unexpectedByte` | a byte that cannot come next: missing `:` or `,`, trailing comma, a key that is not a string, an unescaped control byte (< 0x20) inside a string |
+/// | `unterminatedString` | the line ends inside a string (or inside an escape) |
+/// | `badEscape` | `\` followed by anything but `" \ / b f n r t u`, or `\u` without four hex digits |
+/// | `badNumber` | a number outside RFC 8259 §6 syntax (`-`, `1.`, `1e`, `.5` at a value position is `unexpectedByte`) |
+/// | `badLiteral` | `t`/`f`/`n` not starting `true`/`false`/`null` (also when cut short) |
+/// | `unbalanced` | the line ends inside an object or array (a truncated record), e.g. a lone `{` |
+/// | `trailingBytes` | anything but whitespace after the root value, e.g. `{} x` or `]` too many |
 public enum JSONError: String, Error, Sendable {
     case empty = "json.empty"
     case unexpectedByte = "json.unexpected_byte"
@@ -15,67 +26,104 @@ public enum JSONError: String, Error, Sendable {
 /// Validates one line of JSON and hands out its root as a `JSONValue`.
 ///
 /// ### What is checked
-/// Structure (brackets, commas, colons, keys are strings), string termination and escapes
-/// (`\"` `\\` `\/` `\b` `\f` `\n` `\r` `\t` `\uXXXX`), number syntax (RFC 8259 §6) and the
-/// literals `true`, `false`, `null`; nothing but whitespace may follow the root. Invalid UTF-8
-/// inside strings is **accepted** (it is repaired with U+FFFD only when a string is decoded):
-/// real logs carry cut multi-byte characters and one must not cost a whole record.
+/// Structure (brackets, commas, colons, keys are strings), string termination, escapes
+/// (`\"` `\\` `\/` `\b` `\f` `\n` `\r` `\t` `\uXXXX`) and the absence of raw control bytes
+/// (< 0x20) in strings (RFC 8259 §7), number syntax (RFC 8259 §6) and the literals `true`,
+/// `false`, `null`; nothing but whitespace may follow the root, and any JSON value may be the
+/// root (`"x"`, `12`). What is **not** checked, on purpose:
+/// - UTF-8 inside strings: invalid sequences are accepted and repaired with U+FFFD only when a
+///   string is decoded (`JSONValue.string`). Real logs carry cut multi-byte characters in tool
+///   output (`formats/AGENTS.md` §1.6: "tool output may be invalid UTF-8 (decode lossily)") and
+///   one bad byte must not cost a whole record. `JSONSerialization` rejects such lines.
+/// - Lone `\u` surrogates (`"\ud800"`): accepted, decoded as U+FFFD.
+/// - Duplicate keys: accepted; lookups see the first (see `JSONValue`).
+/// - Number range: `1e400` is valid syntax; `JSONValue.double` then returns nil.
 ///
 /// ### Depth
-/// Validation is iterative with an explicit bit stack, so nesting 100 000 deep costs memory
-/// (one bit per level) and never the call stack.
+/// Validation is iterative with an explicit bit stack (1 bit per open container, the first 64
+/// levels in a register, deeper ones in an array allocated only then), so nesting 100 000 deep
+/// costs ~12 KB and never the call stack. The `JSONValue` accessors are iterative too.
 ///
-/// - Complexity: O(n) in the line length; string contents are crossed with `memchr`.
+/// ### Why not Foundation
+/// `JSONSerialization` builds an `NSDictionary` of `NSString`s per line (dozens of allocations
+/// for a line from which a decoder needs ten numbers) and stops at a depth of a few hundred
+/// levels. This validator allocates nothing for lines nested up to 64 levels.
+///
+/// - Complexity: O(n) in the line length, one pass. String contents (the bulk of log lines:
+///   prompts, responses) are crossed 16 bytes per step looking for `"`, `\` and control bytes.
 public enum JSONDocument {
-    /// Validates `bytes` and returns the root value.
-    /// - Returns: the root, or `.failure` with the first problem found.
+    /// Validates `bytes` (one line, without its newline) and returns the root value.
+    /// - Returns: the root, whose `start..<end` excludes surrounding whitespace, or `.failure`
+    ///   with the first problem found (see `JSONError`). Never traps, whatever the bytes.
+    /// - Complexity: O(`bytes.count`).
     public static func parse(_ bytes: UnsafeRawBufferPointer) -> Result<JSONValue, JSONError> {
-        var v = _JSONValidator(base: bytes)
+        guard let p = bytes.baseAddress, bytes.count > 0 else { return .failure(.empty) }
+        var v = _JSONValidator(base: bytes, p: p.assumingMemoryBound(to: UInt8.self))
         return v.run()
     }
 }
 
+/// The single-pass validator behind `JSONDocument.parse`.
 struct _JSONValidator {
     let base: UnsafeRawBufferPointer
+    let p: UnsafePointer<UInt8>
     let end: Int
-    /// Bit stack of open containers: 1 = array, 0 = object. First 64 levels in `low`.
+    /// Bit stack of open containers: 1 = array, 0 = object. The first 64 levels live in `low`.
     var low: UInt64 = 0
     var high: [UInt64] = []
     var depth = 0
 
-    init(base: UnsafeRawBufferPointer) {
+    init(base: UnsafeRawBufferPointer, p: UnsafePointer<UInt8>) {
         self.base = base
+        self.p = p
         self.end = base.count
     }
 
     @inline(__always)
     mutating func push(isArray: Bool) {
         if depth < 64 {
-            if isArray { low |= (1 << UInt64(depth)) } else { low &= ~(1 << UInt64(depth)) }
+            let bit = UInt64(1) &<< UInt64(depth)
+            if isArray { low |= bit } else { low &= ~bit }
         } else {
-            let w = (depth - 64) >> 6
-            let b = UInt64((depth - 64) & 63)
+            let w = (depth &- 64) &>> 6
+            let bit = UInt64(1) &<< UInt64((depth &- 64) & 63)
             if w >= high.count { high.append(0) }
-            if isArray { high[w] |= (1 << b) } else { high[w] &= ~(1 << b) }
+            if isArray { high[w] |= bit } else { high[w] &= ~bit }
         }
-        depth += 1
+        depth &+= 1
     }
 
     @inline(__always)
     func topIsArray() -> Bool {
-        let d = depth - 1
-        if d < 64 { return (low >> UInt64(d)) & 1 == 1 }
-        return (high[(d - 64) >> 6] >> UInt64((d - 64) & 63)) & 1 == 1
+        let d = depth &- 1
+        if d < 64 { return (low &>> UInt64(d)) & 1 == 1 }
+        return (high[(d &- 64) &>> 6] &>> UInt64((d &- 64) & 63)) & 1 == 1
     }
 
     @inline(__always)
     func ws(_ from: Int) -> Int {
         var i = from
-        while i < end {
-            let c = base[i]
-            if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { i += 1 } else { break }
-        }
+        while i < end, _isJSONWhitespace(p[i]) { i &+= 1 }
         return i
+    }
+
+    @inline(__always)
+    func stringError(_ code: Int) -> JSONError {
+        code == -2 ? .badEscape : code == -3 ? .unexpectedByte : .unterminatedString
+    }
+
+    /// Reads `"key"` `:` at `i` (whitespace skipped) and leaves `i` at the value (whitespace skipped).
+    @inline(__always)
+    func key(_ i: inout Int) -> JSONError? {
+        guard i < end else { return .unbalanced }
+        guard p[i] == 0x22 else { return .unexpectedByte }
+        let e = string(i)
+        if e < 0 { return stringError(e) }
+        let j = ws(e)
+        guard j < end else { return .unbalanced }
+        guard p[j] == 0x3A else { return .unexpectedByte }
+        i = ws(j &+ 1)
+        return nil
     }
 
     mutating func run() -> Result<JSONValue, JSONError> {
@@ -83,11 +131,7 @@ struct _JSONValidator {
         guard i < end else { return .failure(.empty) }
         let rootStart = i
         let rootKind: JSONValue.Kind
-        // States: expecting a value; after a value
-        enum Expect { case value, keyOrClose, key, valueOrClose }
-        var expect = Expect.value
-        var rootEnd = -1
-        switch base[i] {
+        switch p[i] {
         case 0x7B: rootKind = .object
         case 0x5B: rootKind = .array
         case 0x22: rootKind = .string
@@ -95,158 +139,147 @@ struct _JSONValidator {
         case 0x6E: rootKind = .null
         default: rootKind = .number
         }
-        while true {
-            i = ws(i)
-            if i >= end { return .failure(depth > 0 || rootEnd < 0 ? .unbalanced : .empty) }
-            let c = base[i]
-            switch expect {
-            case .keyOrClose, .key:
-                if c == 0x7D, expect == .keyOrClose {
-                    depth -= 1
-                    i += 1
-                } else if c == 0x22 {
-                    let e = string(i)
-                    if e < 0 { return .failure(e == -2 ? .badEscape : .unterminatedString) }
-                    i = ws(e)
-                    guard i < end else { return .failure(.unbalanced) }
-                    guard base[i] == 0x3A else { return .failure(.unexpectedByte) }
-                    i += 1
-                    expect = .value
-                    continue
-                } else {
-                    return .failure(.unexpectedByte)
-                }
-            case .value, .valueOrClose:
-                if c == 0x5D, expect == .valueOrClose {
-                    depth -= 1
-                    i += 1
-                } else {
-                    switch c {
-                    case 0x7B:
-                        push(isArray: false)
-                        i += 1
-                        expect = .keyOrClose
-                        continue
-                    case 0x5B:
-                        push(isArray: true)
-                        i += 1
-                        expect = .valueOrClose
-                        continue
-                    case 0x22:
-                        let e = string(i)
-                        if e < 0 { return .failure(e == -2 ? .badEscape : .unterminatedString) }
-                        i = e
-                    case 0x74:
-                        guard literal(i, "true") else { return .failure(.badLiteral) }
-                        i += 4
-                    case 0x66:
-                        guard literal(i, "false") else { return .failure(.badLiteral) }
-                        i += 5
-                    case 0x6E:
-                        guard literal(i, "null") else { return .failure(.badLiteral) }
-                        i += 4
-                    case 0x2D, 0x30...0x39:
-                        let e = number(i)
-                        if e < 0 { return .failure(.badNumber) }
-                        i = e
-                    default:
-                        return .failure(.unexpectedByte)
-                    }
-                }
-            }
-            // after a complete value (or a closed container)
-            if depth == 0 {
-                rootEnd = i
-                break
-            }
-            i = ws(i)
+        valueLoop: while true {
+            // A value must start at `i` (whitespace already skipped).
             guard i < end else { return .failure(.unbalanced) }
-            let d = base[i]
-            if topIsArray() {
-                if d == 0x2C { i += 1; expect = .value; continue }
-                if d == 0x5D { expect = .valueOrClose; continue }
-                return .failure(.unexpectedByte)
-            } else {
-                if d == 0x2C { i += 1; expect = .key; continue }
-                if d == 0x7D { expect = .keyOrClose; continue }
-                return .failure(.unexpectedByte)
-            }
-        }
-        if ws(rootEnd) != end { return .failure(.trailingBytes) }
-        return .success(JSONValue(base: base, start: rootStart, end: rootEnd, kind: rootKind))
-    }
-
-    func literal(_ i: Int, _ s: StaticString) -> Bool {
-        let n = s.utf8CodeUnitCount
-        guard i + n <= end else { return false }
-        return memcmp(base.baseAddress! + i, s.utf8Start, n) == 0
-    }
-
-    /// Past the closing quote; -1 unterminated, -2 bad escape.
-    func string(_ from: Int) -> Int {
-        let p = base.baseAddress!
-        var i = from + 1
-        while i < end {
-            // find the next quote or backslash
-            guard let q = memchr(p + i, 0x22, end - i) else { return -1 }
-            let qi = p.distance(to: UnsafeRawPointer(q))
-            if let b = memchr(p + i, 0x5C, qi - i) {
-                var bi = p.distance(to: UnsafeRawPointer(b))
-                // validate escapes between i and qi, then continue after the escape
-                bi += 1
-                guard bi < end else { return -1 }
-                let e = base[bi]
-                switch e {
-                case 0x22, 0x5C, 0x2F, 0x62, 0x66, 0x6E, 0x72, 0x74:
-                    i = bi + 1
-                case 0x75:
-                    guard bi + 4 < end else { return -1 }
-                    for k in 1...4 where _hexValue(base[bi + k]) < 0 { return -2 }
-                    i = bi + 5
-                default:
-                    return -2
+            switch p[i] {
+            case 0x22:
+                let e = string(i)
+                if e < 0 { return .failure(stringError(e)) }
+                i = e
+            case 0x7B:
+                i = ws(i &+ 1)
+                guard i < end else { return .failure(.unbalanced) }
+                if p[i] == 0x7D {
+                    i &+= 1
+                } else {
+                    push(isArray: false)
+                    if let err = key(&i) { return .failure(err) }
+                    continue valueLoop
                 }
-                continue
+            case 0x5B:
+                i = ws(i &+ 1)
+                guard i < end else { return .failure(.unbalanced) }
+                if p[i] == 0x5D {
+                    i &+= 1
+                } else {
+                    push(isArray: true)
+                    continue valueLoop
+                }
+            case 0x74:
+                guard i &+ 4 <= end, p[i &+ 1] == 0x72, p[i &+ 2] == 0x75, p[i &+ 3] == 0x65 else {
+                    return .failure(.badLiteral)
+                }
+                i &+= 4
+            case 0x66:
+                guard i &+ 5 <= end, p[i &+ 1] == 0x61, p[i &+ 2] == 0x6C, p[i &+ 3] == 0x73, p[i &+ 4] == 0x65 else {
+                    return .failure(.badLiteral)
+                }
+                i &+= 5
+            case 0x6E:
+                guard i &+ 4 <= end, p[i &+ 1] == 0x75, p[i &+ 2] == 0x6C, p[i &+ 3] == 0x6C else {
+                    return .failure(.badLiteral)
+                }
+                i &+= 4
+            case 0x2D, 0x30...0x39:
+                let e = number(i)
+                if e < 0 { return .failure(.badNumber) }
+                i = e
+            default:
+                return .failure(.unexpectedByte)
             }
-            return qi + 1
+            // A value ended just before `i`: close containers until a `,` asks for the next value.
+            while true {
+                if depth == 0 {
+                    if ws(i) != end { return .failure(.trailingBytes) }
+                    return .success(JSONValue(base: base, start: rootStart, end: i, kind: rootKind))
+                }
+                i = ws(i)
+                guard i < end else { return .failure(.unbalanced) }
+                let d = p[i]
+                let inArray = topIsArray()
+                if d == 0x2C {
+                    i = ws(i &+ 1)
+                    if !inArray, let err = key(&i) { return .failure(err) }
+                    continue valueLoop
+                }
+                if d == (inArray ? 0x5D : 0x7D) {
+                    depth &-= 1
+                    i &+= 1
+                    continue
+                }
+                return .failure(.unexpectedByte)
+            }
         }
-        return -1
     }
 
+    /// Past the closing quote of the string at `from`; -1 unterminated, -2 bad escape,
+    /// -3 raw control byte.
+    @inline(__always)
+    func string(_ from: Int) -> Int {
+        var i = from &+ 1
+        while true {
+            i = _scanStringSpecial(p, i, end)
+            if i >= end { return -1 }
+            let c = p[i]
+            if c == 0x22 { return i &+ 1 }
+            if c < 0x20 { return -3 }
+            // a backslash
+            i &+= 1
+            guard i < end else { return -1 }
+            switch p[i] {
+            case 0x22, 0x5C, 0x2F, 0x62, 0x66, 0x6E, 0x72, 0x74:
+                i &+= 1
+            case 0x75:
+                for k in 1...4 {
+                    guard i &+ k < end else { return -1 }
+                    if _hexValue(p[i &+ k]) < 0 { return -2 }
+                }
+                i &+= 5
+            default:
+                return -2
+            }
+        }
+    }
+
+    /// Past the number at `from` (RFC 8259 §6 grammar), or -1.
+    @inline(__always)
     func number(_ from: Int) -> Int {
         var i = from
-        if base[i] == 0x2D { i += 1 }
+        if p[i] == 0x2D { i &+= 1 }
         guard i < end else { return -1 }
-        if base[i] == 0x30 {
-            i += 1
-        } else if base[i] >= 0x31 && base[i] <= 0x39 {
-            while i < end, base[i] >= 0x30 && base[i] <= 0x39 { i += 1 }
+        if p[i] == 0x30 {
+            i &+= 1
+        } else if p[i] >= 0x31 && p[i] <= 0x39 {
+            i &+= 1
+            while i < end, p[i] &- 0x30 < 10 { i &+= 1 }
         } else {
             return -1
         }
-        if i < end, base[i] == 0x2E {
-            i += 1
+        if i < end, p[i] == 0x2E {
+            i &+= 1
             let s = i
-            while i < end, base[i] >= 0x30 && base[i] <= 0x39 { i += 1 }
+            while i < end, p[i] &- 0x30 < 10 { i &+= 1 }
             if i == s { return -1 }
         }
-        if i < end, base[i] == 0x65 || base[i] == 0x45 {
-            i += 1
-            if i < end, base[i] == 0x2B || base[i] == 0x2D { i += 1 }
+        if i < end, p[i] | 0x20 == 0x65 {
+            i &+= 1
+            if i < end, p[i] == 0x2B || p[i] == 0x2D { i &+= 1 }
             let s = i
-            while i < end, base[i] >= 0x30 && base[i] <= 0x39 { i += 1 }
+            while i < end, p[i] &- 0x30 < 10 { i &+= 1 }
             if i == s { return -1 }
         }
         return i
     }
 }
 
+/// The value of one hex digit, or -1.
 @inline(__always)
 func _hexValue(_ c: UInt8) -> Int {
     switch c {
-    case 0x30...0x39: return Int(c - 0x30)
-    case 0x41...0x46: return Int(c - 0x41 + 10)
-    case 0x61...0x66: return Int(c - 0x61 + 10)
+    case 0x30...0x39: return Int(c &- 0x30)
+    case 0x41...0x46: return Int(c &- 0x41 &+ 10)
+    case 0x61...0x66: return Int(c &- 0x61 &+ 10)
     default: return -1
     }
 }

@@ -1,13 +1,16 @@
 import Glibc
 
 extension JSONValue {
-    /// True when this is a string with no escapes whose bytes equal `s`. Fast path for
-    /// enum-like fields (`"type":"assistant"`); falls back to unescaping when needed.
+    /// True when this is a string whose unescaped bytes equal `s`. Fast path (one `memcmp`) for
+    /// enum-like fields (`"type":"assistant"`); falls back to unescaping when the raw string has
+    /// a backslash. Invalid UTF-8 is compared as is (not repaired).
+    /// - Complexity: O(length).
     public func stringEquals(_ s: StaticString) -> Bool {
         s.withUTF8Buffer { stringEquals(UnsafeRawBufferPointer($0)) }
     }
 
     /// True when this is a string whose unescaped UTF-8 bytes equal `other`.
+    /// - Complexity: O(length).
     public func stringEquals(_ other: UnsafeRawBufferPointer) -> Bool {
         guard kind == .string else { return false }
         let n = end - start - 2
@@ -15,11 +18,13 @@ extension JSONValue {
         if memchr(p, 0x5C, n) == nil {
             return n == other.count && (n == 0 || memcmp(p, other.baseAddress!, n) == 0)
         }
+        // Escapes only shorten: a raw string shorter than `other` cannot match.
+        if n < other.count { return false }
         var matched = true
         var k = 0
         _unescape { chunk in
             if !matched { return }
-            if k + chunk.count > other.count || (chunk.count > 0 && memcmp(chunk.baseAddress!, other.baseAddress! + k, chunk.count) != 0) {
+            if k + chunk.count > other.count || memcmp(chunk.baseAddress!, other.baseAddress! + k, chunk.count) != 0 {
                 matched = false
             }
             k += chunk.count
@@ -28,6 +33,7 @@ extension JSONValue {
     }
 
     /// True when this is a string that starts with `prefix` (raw bytes, no unescaping).
+    /// - Complexity: O(prefix length).
     public func stringHasPrefix(_ prefix: StaticString) -> Bool {
         guard kind == .string else { return false }
         let n = prefix.utf8CodeUnitCount
@@ -36,12 +42,14 @@ extension JSONValue {
     }
 
     /// True when the string's raw contents contain `needle` (raw bytes, no unescaping).
+    /// - Complexity: O(length), `memchr` on the needle's first byte.
     public func stringContains(_ needle: StaticString) -> Bool {
         guard kind == .string else { return false }
         return _contains(start + 1, end - 1, needle)
     }
 
     /// True when the value's raw bytes (any kind) contain `needle`.
+    /// - Complexity: O(length).
     public func rawContains(_ needle: StaticString) -> Bool { _contains(start, end, needle) }
 
     func _contains(_ s: Int, _ e: Int, _ needle: StaticString) -> Bool {
@@ -66,14 +74,17 @@ extension JSONValue {
     }
 
     /// True when the string contains no backslash (its raw bytes are its value).
+    /// - Complexity: O(length), `memchr`.
     public var isPlainString: Bool {
         guard kind == .string else { return false }
         return memchr(base.baseAddress! + start + 1, 0x5C, end - start - 2) == nil
     }
 
-    /// The decoded string (escapes and `\u` surrogate pairs decoded; invalid UTF-8 and lone
-    /// surrogates repaired with U+FFFD). Numbers, booleans and null give their literal text;
-    /// objects and arrays give nil. Allocates: use for dimension values, not per field.
+    /// The decoded string: escapes and `\u` surrogate pairs decoded (`"\ud83d\ude00"` → 😀);
+    /// invalid UTF-8 and lone surrogates (`"\ud800"`, `"\udc00x"`) repaired with U+FFFD.
+    /// Numbers, booleans and null give their literal text; objects and arrays give nil.
+    /// Allocates (strings over 15 UTF-8 bytes): use for dimension values, not per field.
+    /// - Complexity: O(length).
     public var string: String? {
         switch kind {
         case .string:
@@ -82,10 +93,12 @@ extension JSONValue {
             if memchr(p, 0x5C, n) == nil {
                 return String(decoding: UnsafeRawBufferPointer(start: p, count: n), as: UTF8.self)
             }
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(n)
-            _unescape { bytes.append(contentsOf: $0) }
-            return String(decoding: bytes, as: UTF8.self)
+            // Decoded bytes never outnumber raw ones for validated strings; +4 covers a U+FFFD
+            // repair of a dangling backslash. `String(unsafeUninitializedCapacity:)` repairs
+            // invalid UTF-8 like `String(decoding:)`.
+            return String(unsafeUninitializedCapacity: n + 4) { buf in
+                _decodeString(into: UnsafeMutableRawBufferPointer(buf))
+            }
         case .number, .bool, .null:
             return String(decoding: rawBytes, as: UTF8.self)
         case .object, .array:
@@ -93,40 +106,85 @@ extension JSONValue {
         }
     }
 
+    /// Calls `body` with successive chunks whose concatenation is the string's unescaped UTF-8
+    /// (raw runs are passed straight from the line; each escape as a 1–4 byte chunk; lone
+    /// surrogates as U+FFFD; invalid UTF-8 passed through as is). Does nothing for non-strings.
+    /// Allocation-free: use it to hash or copy decoded bytes into an arena.
+    /// - Complexity: O(length), `memchr` between escapes.
+    public func forEachDecodedChunk(_ body: (UnsafeRawBufferPointer) -> Void) {
+        guard kind == .string else { return }
+        _unescape(body)
+    }
+
+    /// Writes the decoded bytes into `out` (truncating at its size); returns the count written.
+    @discardableResult
+    func _decodeString(into out: UnsafeMutableRawBufferPointer) -> Int {
+        var k = 0
+        let cap = out.count
+        _unescape { chunk in
+            let m = min(chunk.count, cap - k)
+            if m > 0 { out.baseAddress!.advanced(by: k).copyMemory(from: chunk.baseAddress!, byteCount: m) }
+            k += m
+        }
+        return k
+    }
+
     /// Calls `sink` with successive chunks of the unescaped UTF-8 bytes of this string.
+    /// Surrogates: a high one (`\uD800`–`\uDBFF`) directly followed by a `\u` low one
+    /// (`\uDC00`–`\uDFFF`) is one scalar; any other surrogate becomes U+FFFD. Bytes that
+    /// validation rejects (bad escapes) also become U+FFFD, so this never traps.
     func _unescape(_ sink: (UnsafeRawBufferPointer) -> Void) {
-        let p = base.baseAddress!
+        let p = base.baseAddress!.assumingMemoryBound(to: UInt8.self)
         var i = start + 1
         let e = end - 1
-        var run = i
-        var pendingHigh: UInt32? = nil
-        func flushRun(_ to: Int) {
-            if to > run { sink(UnsafeRawBufferPointer(start: p + run, count: to - run)) }
-        }
-        func emitScalar(_ v: UInt32) {
+        var pendingHigh: UInt32 = 0  // 0: none
+        @inline(__always) func emit(_ v: UInt32) {
             var buf: (UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0)
-            var n = 0
-            let scalar = Unicode.Scalar(v) ?? "\u{FFFD}"
             withUnsafeMutableBytes(of: &buf) { b in
-                for u in UTF8.encode(scalar)! {
-                    b[n] = u
-                    n += 1
+                let n: Int
+                if v < 0x80 {
+                    b[0] = UInt8(v)
+                    n = 1
+                } else if v < 0x800 {
+                    b[0] = UInt8(0xC0 | (v >> 6))
+                    b[1] = UInt8(0x80 | (v & 0x3F))
+                    n = 2
+                } else if v < 0x10000 {
+                    b[0] = UInt8(0xE0 | (v >> 12))
+                    b[1] = UInt8(0x80 | ((v >> 6) & 0x3F))
+                    b[2] = UInt8(0x80 | (v & 0x3F))
+                    n = 3
+                } else {
+                    b[0] = UInt8(0xF0 | (v >> 18))
+                    b[1] = UInt8(0x80 | ((v >> 12) & 0x3F))
+                    b[2] = UInt8(0x80 | ((v >> 6) & 0x3F))
+                    b[3] = UInt8(0x80 | (v & 0x3F))
+                    n = 4
                 }
                 sink(UnsafeRawBufferPointer(rebasing: b[0..<n]))
             }
         }
         while i < e {
-            if base[i] != 0x5C {
-                if let h = pendingHigh { emitScalar(0xFFFD); _ = h; pendingHigh = nil }
-                i += 1
-                continue
+            let b: Int
+            if let r = memchr(p + i, 0x5C, e - i) {
+                b = UnsafeRawPointer(p).distance(to: UnsafeRawPointer(r))
+            } else {
+                b = e
             }
-            flushRun(i)
-            guard i + 1 < e else { break }
-            let c = base[i + 1]
-            var scalar: UInt32? = nil
+            if b > i {
+                if pendingHigh != 0 { emit(0xFFFD); pendingHigh = 0 }
+                sink(UnsafeRawBufferPointer(start: p + i, count: b - i))
+            }
+            if b >= e { break }
+            guard b + 1 < e else {  // dangling backslash (never after validation)
+                if pendingHigh != 0 { emit(0xFFFD); pendingHigh = 0 }
+                emit(0xFFFD)
+                i = e
+                break
+            }
+            var scalar: UInt32
             var adv = 2
-            switch c {
+            switch p[b + 1] {
             case 0x22: scalar = 0x22
             case 0x5C: scalar = 0x5C
             case 0x2F: scalar = 0x2F
@@ -137,38 +195,41 @@ extension JSONValue {
             case 0x74: scalar = 0x09
             case 0x75:
                 var v: UInt32 = 0
-                if i + 5 < e + 1 {
+                var ok = b + 6 <= e
+                if ok {
                     for k in 2...5 {
-                        let h = _hexValue(i + k < e ? base[i + k] : 0)
-                        v = v << 4 | UInt32(max(h, 0))
+                        let h = _hexValue(p[b + k])
+                        if h < 0 { ok = false; break }
+                        v = v << 4 | UInt32(h)
                     }
                 }
-                adv = 6
-                if v >= 0xD800 && v <= 0xDBFF {
-                    if pendingHigh != nil { emitScalar(0xFFFD) }
-                    pendingHigh = v
-                    i += adv
-                    run = i
-                    continue
-                } else if v >= 0xDC00 && v <= 0xDFFF {
-                    if let h = pendingHigh {
-                        scalar = 0x10000 + ((h - 0xD800) << 10) + (v - 0xDC00)
-                        pendingHigh = nil
-                    } else {
-                        scalar = 0xFFFD
-                    }
+                if !ok {
+                    scalar = 0xFFFD
                 } else {
-                    scalar = v
+                    adv = 6
+                    if v >= 0xD800 && v <= 0xDBFF {
+                        if pendingHigh != 0 { emit(0xFFFD) }
+                        pendingHigh = v
+                        i = b + 6
+                        continue
+                    } else if v >= 0xDC00 && v <= 0xDFFF {
+                        if pendingHigh != 0 {
+                            scalar = 0x10000 + ((pendingHigh - 0xD800) << 10) + (v - 0xDC00)
+                            pendingHigh = 0
+                        } else {
+                            scalar = 0xFFFD
+                        }
+                    } else {
+                        scalar = v
+                    }
                 }
             default:
-                scalar = UInt32(c)
+                scalar = 0xFFFD
             }
-            if pendingHigh != nil { emitScalar(0xFFFD); pendingHigh = nil }
-            emitScalar(scalar!)
-            i += adv
-            run = i
+            if pendingHigh != 0 { emit(0xFFFD); pendingHigh = 0 }
+            emit(scalar)
+            i = b + adv
         }
-        if pendingHigh != nil { emitScalar(0xFFFD) }
-        flushRun(min(i, e))
+        if pendingHigh != 0 { emit(0xFFFD) }
     }
 }

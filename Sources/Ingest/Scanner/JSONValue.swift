@@ -2,10 +2,14 @@ import Glibc
 
 /// A zero-copy view of one JSON value inside a borrowed line of bytes.
 ///
+/// Obtained from `JSONDocument.parse` (the root) and from the accessors below; every value
+/// handed out lies inside a line that passed validation.
+///
 /// ### Lifetime
 /// A `JSONValue` holds an `UnsafeRawBufferPointer` into the line it came from. It is valid only
-/// during the call that handed you the line (the framer's closure): **do not escape it**, store
-/// it, or return it from that closure. Copy out what you need (`int64`, `double`, `string`).
+/// during the call that handed you the line (the framer's closure, `LogDecoder.decode`):
+/// **do not escape it**, store it, or return it from that closure. Copy out what you need
+/// (`int64`, `double`, `bool`, `string`, or the decoded bytes via `forEachDecodedChunk`).
 ///
 /// ### Layout
 ///
@@ -13,17 +17,27 @@ import Glibc
 ///     ^        ^                 ^^
 ///     start    value["usage"]    end (exclusive) of the root
 ///
-/// `start..<end` is the value's exact byte range; for a string it includes both quotes.
+/// `start..<end` is the value's exact byte range within `base`; for a string it includes both
+/// quotes, for a container both brackets.
 ///
 /// ### Lookups
 /// `value["key"]` walks the object's members from the start and returns the **first** member
-/// with that key (duplicate keys: the first one wins; later ones are never seen). Keys are
-/// compared after JSON unescaping, so `"a\u0062"` matches `"ab"`. Each lookup is a linear scan
-/// that skips string contents with `memchr`, so a line with a long prompt is cheap to cross.
+/// with that key: with duplicate keys (`{"a":1,"a":2}`) the first one wins and later ones are
+/// never seen (`value["a"]?.int64 == 1`); `forEachMember` still visits all of them in order.
+/// Keys are compared after JSON unescaping, so `"a\u0062"` matches `"ab"`. Each lookup is a
+/// linear scan that crosses string contents with SIMD compares / `memchr` and skips nested
+/// containers without recursion, so a line with a long prompt is cheap to cross. To read many
+/// fields of one object, a single `forEachMember` pass with a `switch` on the key is cheapest;
+/// each `value[path: a, b]` walks again from `value`.
+///
+/// ### Depth
+/// Nothing here recurses: skipping a nested container counts brackets in a loop, so a value
+/// nested 100 000 deep is skipped in O(its length) with constant stack.
 ///
 /// ### Why not Foundation
 /// `JSONSerialization` builds an `NSDictionary` of `NSString`s per line: dozens of allocations
-/// for a line from which we need ten numbers. This view allocates nothing.
+/// for a line from which we need ten numbers. This view allocates nothing; only `string`
+/// (and `JSONKey.string`) allocate, and only when called.
 public struct JSONValue {
     public enum Kind: UInt8, Sendable {
         case object, array, string, number, bool, null
@@ -31,7 +45,9 @@ public struct JSONValue {
 
     /// The whole line. Valid only during the enclosing call.
     public let base: UnsafeRawBufferPointer
+    /// Offset of the value's first byte in `base`.
     public let start: Int
+    /// Offset just past the value's last byte in `base`.
     public let end: Int
     public let kind: Kind
 
@@ -53,13 +69,15 @@ public struct JSONValue {
     // MARK: - Objects
 
     /// The first member named `key`, or nil when this is not an object or has no such member.
-    /// - Complexity: O(n) in the object's byte length.
+    /// - Complexity: O(n) in the object's byte length (up to the member found).
     public subscript(key: StaticString) -> JSONValue? {
         guard kind == .object else { return nil }
         return key.withUTF8Buffer { k in member(named: UnsafeRawBufferPointer(k)) }
     }
 
-    /// The value at a path of object keys, e.g. `value[path: "usage", "input_tokens"]`.
+    /// The value at a path of object keys, e.g. `value[path: "usage", "input_tokens"]`; nil when
+    /// any step is missing or not an object.
+    /// - Complexity: O(n) in the bytes crossed along the path.
     public subscript(path keys: StaticString...) -> JSONValue? {
         var cur = self
         for k in keys {
@@ -69,40 +87,69 @@ public struct JSONValue {
         return cur
     }
 
-    /// The first member whose unescaped key equals `key` (UTF-8 bytes).
+    /// The first member whose unescaped key equals `key` (UTF-8 bytes); nil for a non-object.
+    /// - Complexity: O(n) in the object's byte length (up to the member found).
     public func member(named key: UnsafeRawBufferPointer) -> JSONValue? {
-        var found: JSONValue? = nil
-        forEachMember { k, v in
-            if k.equals(key) {
-                found = v
-                return false
+        guard kind == .object else { return nil }
+        let n = key.count
+        let kp = key.baseAddress
+        // A raw key of the same length matches iff its bytes are equal and contain no escape
+        // (an escape would decode to fewer bytes); equal bytes contain `\` iff `key` does.
+        let keyHasBackslash = n > 0 && memchr(kp!, 0x5C, n) != nil
+        let c = _JSONCursor(base: base, end: end)
+        var i = c.skipWhitespace(start &+ 1)
+        while i < end, c.p[i] == 0x22 {
+            let keyEnd = c.skipString(i)
+            guard keyEnd > 0 else { return nil }
+            let rawLen = keyEnd &- i &- 2
+            var hit = false
+            if rawLen == n {
+                hit = !keyHasBackslash && (n == 0 || memcmp(c.p + (i &+ 1), kp!, n) == 0)
+            } else if rawLen > n {
+                // Only an escaped key can be longer than its decoded form.
+                var j = i &+ 1
+                while j < keyEnd &- 1, c.p[j] != 0x5C { j &+= 1 }
+                if j < keyEnd &- 1 {
+                    hit = JSONValue(base: base, start: i, end: keyEnd, kind: .string).stringEquals(key)
+                }
             }
-            return true
+            var j = c.skipWhitespace(keyEnd)
+            guard j < end, c.p[j] == 0x3A else { return nil }
+            j = c.skipWhitespace(j &+ 1)
+            guard let v = c.value(at: j) else { return nil }
+            if hit { return v }
+            j = c.skipWhitespace(v.end)
+            guard j < end, c.p[j] == 0x2C else { return nil }
+            i = c.skipWhitespace(j &+ 1)
         }
-        return found
+        return nil
     }
 
-    /// Calls `body` with each member's key and value, in order, until it returns false.
-    /// Does nothing for a non-object.
+    /// The first member whose unescaped key equals `key` (for keys known only at run time).
+    /// - Complexity: O(n) in the object's byte length.
+    public func member(named key: String) -> JSONValue? {
+        var k = key
+        return k.withUTF8 { member(named: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Calls `body` with each member's key and value, in document order (duplicates included),
+    /// until it returns false. Does nothing for a non-object.
     /// - Complexity: O(n) in the object's byte length.
     public func forEachMember(_ body: (JSONKey, JSONValue) -> Bool) {
         guard kind == .object else { return }
-        let s = _JSONCursor(base: base, end: end)
-        var i = start + 1
-        while true {
-            i = s.skipWhitespace(i)
-            guard i < end, base[i] == UInt8(ascii: "\"") else { return }
-            let keyEnd = s.skipString(i)
+        let c = _JSONCursor(base: base, end: end)
+        var i = c.skipWhitespace(start &+ 1)
+        while i < end, c.p[i] == 0x22 {
+            let keyEnd = c.skipString(i)
             guard keyEnd > 0 else { return }
-            let key = JSONKey(base: base, start: i, end: keyEnd)
-            i = s.skipWhitespace(keyEnd)
-            guard i < end, base[i] == UInt8(ascii: ":") else { return }
-            i = s.skipWhitespace(i + 1)
-            guard let v = s.value(at: i) else { return }
-            if !body(key, v) { return }
-            i = s.skipWhitespace(v.end)
-            guard i < end, base[i] == UInt8(ascii: ",") else { return }
-            i += 1
+            var j = c.skipWhitespace(keyEnd)
+            guard j < end, c.p[j] == 0x3A else { return }
+            j = c.skipWhitespace(j &+ 1)
+            guard let v = c.value(at: j) else { return }
+            if !body(JSONKey(base: base, start: i, end: keyEnd), v) { return }
+            j = c.skipWhitespace(v.end)
+            guard j < end, c.p[j] == 0x2C else { return }
+            i = c.skipWhitespace(j &+ 1)
         }
     }
 
@@ -112,21 +159,20 @@ public struct JSONValue {
     /// - Complexity: O(n) in the array's byte length.
     public func forEachElement(_ body: (JSONValue) -> Bool) {
         guard kind == .array else { return }
-        let s = _JSONCursor(base: base, end: end)
-        var i = s.skipWhitespace(start + 1)
-        if i < end, base[i] == UInt8(ascii: "]") { return }
-        while true {
-            i = s.skipWhitespace(i)
-            guard let v = s.value(at: i) else { return }
+        let c = _JSONCursor(base: base, end: end)
+        var i = c.skipWhitespace(start &+ 1)
+        while let v = c.value(at: i) {
             if !body(v) { return }
-            i = s.skipWhitespace(v.end)
-            guard i < end, base[i] == UInt8(ascii: ",") else { return }
-            i += 1
+            i = c.skipWhitespace(v.end)
+            guard i < end, c.p[i] == 0x2C else { return }
+            i = c.skipWhitespace(i &+ 1)
         }
     }
 
-    /// The element at `index`, or nil. - Complexity: O(n).
+    /// The element at `index` (0-based), or nil (non-array, or out of range).
+    /// - Complexity: O(n) in the bytes up to that element.
     public subscript(index index: Int) -> JSONValue? {
+        guard index >= 0 else { return nil }
         var n = 0
         var found: JSONValue? = nil
         forEachElement { v in
@@ -137,7 +183,8 @@ public struct JSONValue {
         return found
     }
 
-    /// Number of elements of an array or members of an object; 0 otherwise.
+    /// Number of elements of an array or members of an object (duplicates counted); 0 otherwise.
+    /// - Complexity: O(n) in the value's byte length.
     public var count: Int {
         var n = 0
         if kind == .array { forEachElement { _ in n += 1; return true } }
@@ -146,29 +193,40 @@ public struct JSONValue {
     }
 }
 
-/// A member key inside a borrowed line (quotes included in `start..<end`).
+/// A member key inside a borrowed line (quotes included in `start..<end`). Same lifetime rules
+/// as `JSONValue`.
 public struct JSONKey {
     public let base: UnsafeRawBufferPointer
     public let start: Int
     public let end: Int
 
+    /// The key's bytes between the quotes, escapes as written.
+    public var rawBytes: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: base[(start + 1)..<(end - 1)])
+    }
+
+    /// The key as a string `JSONValue` (for `stringEquals`, `forEachDecodedChunk`, …).
+    public var value: JSONValue { JSONValue(base: base, start: start, end: end, kind: .string) }
+
     /// True when the unescaped key equals `other` (UTF-8).
+    /// - Complexity: O(key length).
     public func equals(_ other: UnsafeRawBufferPointer) -> Bool {
         let n = end - start - 2
         let p = base.baseAddress! + start + 1
         if memchr(p, 0x5C, n) == nil {
             return n == other.count && (n == 0 || memcmp(p, other.baseAddress!, n) == 0)
         }
-        return JSONValue(base: base, start: start, end: end, kind: .string).stringEquals(other)
+        return value.stringEquals(other)
     }
 
     /// True when the unescaped key equals `other`.
+    /// - Complexity: O(key length).
     public func equals(_ other: StaticString) -> Bool {
         other.withUTF8Buffer { equals(UnsafeRawBufferPointer($0)) }
     }
 
     /// The unescaped key as a `String` (allocates; not for hot paths).
     public var string: String {
-        JSONValue(base: base, start: start, end: end, kind: .string).string ?? ""
+        value.string ?? ""
     }
 }
