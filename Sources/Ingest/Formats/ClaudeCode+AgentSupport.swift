@@ -101,7 +101,25 @@ enum _AgentText {
     }
 
     /// A 128-bit key for a tool-call id (raw bytes), for joining requests to results.
-    static func idKey(_ raw: UnsafeRawBufferPointer) -> DedupKey { DedupKey.of(raw) }
+    static func idKey(_ raw: UnsafeRawBufferPointer) -> DedupKey { key(nil, raw) }
+
+    /// `DedupKey.of(namespace, a, b)` (same bytes, same separators, so equal to
+    /// `DedupKey.of(strings:)` of the same fields) without the variadic array.
+    /// A nil namespace or `b` is left out.
+    static func key(_ namespace: StaticString?, _ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer? = nil) -> DedupKey {
+        var h1 = ByteHasher(seed: 1)
+        var h2 = ByteHasher(seed: 2)
+        func add(_ f: UnsafeRawBufferPointer) {
+            h1.combine(f)
+            h1.separator()
+            h2.combine(f)
+            h2.separator()
+        }
+        if let namespace { add(UnsafeRawBufferPointer(start: namespace.utf8Start, count: namespace.utf8CodeUnitCount)) }
+        add(a)
+        if let b { add(b) }
+        return DedupKey(hi: h1.value, lo: h2.value)
+    }
 
     /// The project name of a working directory: its last path component (`/home/dev/shop` →
     /// `shop`; `C:\src\app\` → `app`). `CONTRACT.md`: principal of `claude_code` and `codex`.

@@ -111,22 +111,23 @@ public struct ClaudeCodeDecoder: LogDecoder {
 
     public mutating func decode(_ root: JSONValue, line: Int, into batch: inout EventBatch) -> LineDisposition {
         guard root.kind == .object else { return .undecodable }
-        if let ts = _AgentText.instant(root["timestamp"]) {
+        let f = _ClaudeLine(root)
+        if let ts = _AgentText.instant(f.timestamp) {
             lastInstantMs = max(lastInstantMs ?? ts, ts)
         }
-        if let t = root["type"] {
-            if t.stringEquals("assistant") { return decodeAssistant(root, line: line, into: &batch) }
-            if t.stringEquals("user") { return decodeUser(root, into: &batch) }
-            if t.stringEquals("result") { return decodeResult(root, into: &batch) }
+        if let t = f.type {
+            if t.stringEquals("assistant") { return decodeAssistant(f, line: line, into: &batch) }
+            if t.stringEquals("user") { return decodeUser(f, into: &batch) }
+            if t.stringEquals("result") { return decodeResult(f, into: &batch) }
             return .ignored
         }
-        guard let m = root["message"], m.kind == .object else { return .undecodable }
+        guard let m = f.message, m.kind == .object else { return .undecodable }
         if let role = m["role"] {
-            if role.stringEquals("assistant") { return decodeAssistant(root, line: line, into: &batch) }
-            if role.stringEquals("user") { return decodeUser(root, into: &batch) }
+            if role.stringEquals("assistant") { return decodeAssistant(f, line: line, into: &batch) }
+            if role.stringEquals("user") { return decodeUser(f, into: &batch) }
             return .ignored
         }
-        return m["usage"] != nil ? decodeAssistant(root, line: line, into: &batch) : .ignored
+        return m["usage"] != nil ? decodeAssistant(f, line: line, into: &batch) : .ignored
     }
 
     public mutating func finish(into batch: inout EventBatch) {
@@ -135,12 +136,12 @@ public struct ClaudeCodeDecoder: LogDecoder {
 
     // MARK: - Assistant records
 
-    mutating func decodeAssistant(_ root: JSONValue, line: Int, into batch: inout EventBatch) -> LineDisposition {
-        guard let msg = root["message"], msg.kind == .object else { return .ignored }
-        guard let ts = _AgentText.instant(root["timestamp"]) else { return .undecodable }
-        let session = sessions.intern(root["sessionId"])
-        let principal = principals.intern(root["cwd"])
-        if root["cwd"] != nil { lastPrincipal = principal }
+    mutating func decodeAssistant(_ f: _ClaudeLine, line: Int, into batch: inout EventBatch) -> LineDisposition {
+        guard let msg = f.message, msg.kind == .object else { return .ignored }
+        guard let ts = _AgentText.instant(f.timestamp) else { return .undecodable }
+        let session = sessions.intern(f.sessionId)
+        let principal = principals.intern(f.cwd)
+        if f.cwd != nil { lastPrincipal = principal }
         var produced = false
 
         // tool_use blocks → waiting tool calls
@@ -163,7 +164,7 @@ public struct ClaudeCodeDecoder: LogDecoder {
             }
         }
 
-        let isApiError = root["isApiErrorMessage"]?.bool == true
+        let isApiError = f.isApiErrorMessage?.bool == true
         let modelValue = msg["model"]
         let synthetic = modelValue?.stringEquals("<synthetic>") == true
         let usage = msg["usage"]
@@ -185,9 +186,9 @@ public struct ClaudeCodeDecoder: LogDecoder {
             Self.readApiError(msg, into: &call)
         } else if let u = usage {
             Self.readUsage(u, into: &call)
-            call.loggedCostUSD = root["costUSD"]?.double
+            call.loggedCostUSD = f.costUSD?.double
         }
-        call.dedup = Self.claim(root: root, message: msg, isSidechain: pathIsSubagent || root["isSidechain"]?.bool == true,
+        call.dedup = Self.claim(f, message: msg, isSidechain: pathIsSubagent || f.isSidechain?.bool == true,
                                 total: call.totalTokens)
         batch.llmCalls.append(call)
         batch.llmCallLines.append(line)
@@ -225,30 +226,30 @@ public struct ClaudeCodeDecoder: LogDecoder {
     }
 
     /// The de-duplication claim of an assistant record (see the type doc).
-    static func claim(root: JSONValue, message msg: JSONValue, isSidechain: Bool, total: Int64) -> DedupClaim? {
+    static func claim(_ f: _ClaudeLine, message msg: JSONValue, isSidechain: Bool, total: Int64) -> DedupClaim? {
         let mid = _AgentText.nonEmptyRaw(msg["id"])
-        let rid = _AgentText.nonEmptyRaw(root["requestId"])
+        let rid = _AgentText.nonEmptyRaw(f.requestId)
         let key: DedupKey
         if let mid, let rid {
-            key = ("claude_code" as StaticString).withUTF8Buffer { DedupKey.of(UnsafeRawBufferPointer($0), mid, rid) }
+            key = _AgentText.key("claude_code", mid, rid)
         } else if let mid {
-            let sid = root["sessionId"]?.rawStringBytes ?? _AgentText.emptyBytes
-            key = ("claude_code/session" as StaticString).withUTF8Buffer { DedupKey.of(UnsafeRawBufferPointer($0), sid, mid) }
+            let sid = f.sessionId?.rawStringBytes ?? _AgentText.emptyBytes
+            key = _AgentText.key("claude_code/session", sid, mid)
         } else if let rid {
-            key = ("claude_code/request" as StaticString).withUTF8Buffer { DedupKey.of(UnsafeRawBufferPointer($0), rid) }
+            key = _AgentText.key("claude_code/request", rid)
         } else {
             return nil
         }
-        let messageKey = mid.map { m in ("claude_code/message" as StaticString).withUTF8Buffer { DedupKey.of(UnsafeRawBufferPointer($0), m) } }
+        let messageKey = mid.map { _AgentText.key("claude_code/message", $0) }
         let rank = (isSidechain ? 0 : Int64(1) << 40) + total
         return DedupClaim(key: key, messageKey: messageKey, isSidechain: isSidechain, rank: rank)
     }
 
     // MARK: - User records (tool results, interrupts)
 
-    mutating func decodeUser(_ root: JSONValue, into batch: inout EventBatch) -> LineDisposition {
-        guard let msg = root["message"], let content = msg["content"] else { return .ignored }
-        guard let ts = _AgentText.instant(root["timestamp"]) else { return .undecodable }
+    mutating func decodeUser(_ f: _ClaudeLine, into batch: inout EventBatch) -> LineDisposition {
+        guard let msg = f.message, let content = msg["content"] else { return .ignored }
+        guard let ts = _AgentText.instant(f.timestamp) else { return .undecodable }
         if let raw = content.rawStringBytes {
             if _AgentText.hasPrefix(raw, "[Request interrupted by user") {
                 pending._markInterrupted(at: ts)
@@ -261,7 +262,7 @@ public struct ClaudeCodeDecoder: LogDecoder {
         content.forEachElement { block in
             guard let type = block["type"] else { return true }
             if type.stringEquals("tool_result") {
-                if resolve(block, root: root, at: ts, into: &batch) { produced = true }
+                if resolve(block, f, at: ts, into: &batch) { produced = true }
             } else if type.stringEquals("text"), let raw = block["text"]?.rawStringBytes,
                 _AgentText.hasPrefix(raw, "[Request interrupted by user")
             {
@@ -274,15 +275,15 @@ public struct ClaudeCodeDecoder: LogDecoder {
     }
 
     /// Joins one `tool_result` block to its waiting call. - Returns: true when a call was emitted.
-    mutating func resolve(_ block: JSONValue, root: JSONValue, at ts: Int64, into batch: inout EventBatch) -> Bool {
+    mutating func resolve(_ block: JSONValue, _ f: _ClaudeLine, at ts: Int64, into batch: inout EventBatch) -> Bool {
         guard let id = _AgentText.nonEmptyRaw(block["tool_use_id"]),
             let p = pending.removeValue(forKey: _AgentText.idKey(id))
         else { return false }
         var call = p.call
-        let (outcome, reason) = Self.classify(block, root: root)
+        let (outcome, reason) = Self.classify(block, f)
         call.outcome = outcome
         call.endMs = ts
-        if let recorded = Self.recordedDuration(block, root: root) {
+        if let recorded = Self.recordedDuration(block, f) {
             call.durationMs = recorded
         } else if ts >= call.instantMs {
             call.durationMs = Double(ts - call.instantMs)
@@ -298,16 +299,16 @@ public struct ClaudeCodeDecoder: LogDecoder {
     }
 
     /// The outcome of one tool result (§1.4 order; see the type doc).
-    static func classify(_ block: JSONValue, root: JSONValue) -> (ToolOutcome, PermissionReason?) {
-        if let kind = root["toolDenialKind"] {
+    static func classify(_ block: JSONValue, _ f: _ClaudeLine) -> (ToolOutcome, PermissionReason?) {
+        if let kind = f.toolDenialKind {
             if kind.stringEquals("user-rejected") { return (.denied, .userRejected) }
             if kind.stringEquals("automode-blocked") { return (.denied, .classifier) }
             if kind.stringEquals("permission-rule") { return (.denied, .policyRule) }
         }
-        if let pd = root["permissionDecision"], pd.kind == .object, pd["decision"]?.stringEquals("reject") == true {
+        if let pd = f.permissionDecision, pd.kind == .object, pd["decision"]?.stringEquals("reject") == true {
             return (.denied, decisionReason(pd))
         }
-        let toolUseResult = root["toolUseResult"]
+        let toolUseResult = f.toolUseResult
         if block["is_error"]?.bool == true {
             if toolUseResult?.stringEquals("User rejected tool use") == true { return (.denied, .userRejected) }
             if let text = firstText(block["content"]), let raw = text.rawStringBytes, let r = markerOutcome(raw) {
@@ -362,8 +363,8 @@ public struct ClaudeCodeDecoder: LogDecoder {
 
     /// A duration the record states: `toolUseResult.durationMs`, else a subagent result's
     /// `<usage>… duration_ms: N</usage>` block (§1.3). In ms.
-    static func recordedDuration(_ block: JSONValue, root: JSONValue) -> Double? {
-        if let tur = root["toolUseResult"], tur.kind == .object, let d = tur["durationMs"]?.double, d >= 0 { return d }
+    static func recordedDuration(_ block: JSONValue, _ f: _ClaudeLine) -> Double? {
+        if let tur = f.toolUseResult, tur.kind == .object, let d = tur["durationMs"]?.double, d >= 0 { return d }
         guard let content = block["content"] else { return nil }
         var found: Double? = nil
         func scan(_ v: JSONValue) {
@@ -400,10 +401,10 @@ public struct ClaudeCodeDecoder: LogDecoder {
 
     // MARK: - Headless result
 
-    mutating func decodeResult(_ root: JSONValue, into batch: inout EventBatch) -> LineDisposition {
-        guard let denials = root["permission_denials"], denials.kind == .array else { return .ignored }
+    mutating func decodeResult(_ f: _ClaudeLine, into batch: inout EventBatch) -> LineDisposition {
+        guard let denials = f.permissionDenials, denials.kind == .array else { return .ignored }
         var produced = false
-        let ts = _AgentText.instant(root["timestamp"]) ?? lastInstantMs
+        let ts = _AgentText.instant(f.timestamp) ?? lastInstantMs
         denials.forEachElement { d in
             if let id = _AgentText.nonEmptyRaw(d["tool_use_id"]) {
                 let key = _AgentText.idKey(id)
@@ -428,5 +429,49 @@ public struct ClaudeCodeDecoder: LogDecoder {
             return true
         }
         return produced ? .decoded : .ignored
+    }
+}
+
+/// The top-level members of one transcript line that the decoder reads, found in one pass over
+/// the object (a lookup per field would cross the large `message` value every time).
+/// Duplicate keys: the first wins, as with `JSONValue` subscripts.
+struct _ClaudeLine {
+    var type: JSONValue? = nil
+    var timestamp: JSONValue? = nil
+    var sessionId: JSONValue? = nil
+    var cwd: JSONValue? = nil
+    var message: JSONValue? = nil
+    var requestId: JSONValue? = nil
+    var isSidechain: JSONValue? = nil
+    var isApiErrorMessage: JSONValue? = nil
+    var costUSD: JSONValue? = nil
+    var toolUseResult: JSONValue? = nil
+    var toolDenialKind: JSONValue? = nil
+    var permissionDecision: JSONValue? = nil
+    var permissionDenials: JSONValue? = nil
+
+    init(_ root: JSONValue) {
+        root.forEachMember { k, v in
+            switch k.end - k.start - 2 {
+            case 3: if cwd == nil, k.equals("cwd") { cwd = v }
+            case 4: if type == nil, k.equals("type") { type = v }
+            case 7:
+                if message == nil, k.equals("message") { message = v }
+                else if costUSD == nil, k.equals("costUSD") { costUSD = v }
+            case 9:
+                if timestamp == nil, k.equals("timestamp") { timestamp = v }
+                else if sessionId == nil, k.equals("sessionId") { sessionId = v }
+                else if requestId == nil, k.equals("requestId") { requestId = v }
+            case 11: if isSidechain == nil, k.equals("isSidechain") { isSidechain = v }
+            case 13: if toolUseResult == nil, k.equals("toolUseResult") { toolUseResult = v }
+            case 14: if toolDenialKind == nil, k.equals("toolDenialKind") { toolDenialKind = v }
+            case 17: if isApiErrorMessage == nil, k.equals("isApiErrorMessage") { isApiErrorMessage = v }
+            case 18:
+                if permissionDecision == nil, k.equals("permissionDecision") { permissionDecision = v }
+                else if permissionDenials == nil, k.equals("permission_denials") { permissionDenials = v }
+            default: break
+            }
+            return true
+        }
     }
 }
