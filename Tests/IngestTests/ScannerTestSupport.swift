@@ -56,8 +56,10 @@ func scanWalkAll(_ root: JSONValue) -> Int {
             v.forEachMember { k, m in
                 _ = k.string
                 // the lookup API must find a member with this key (the first of its name)
-                let found = k.value.string.map { v.member(named: $0) != nil } ?? true
-                if !found { Issue.record("member(named:) missed key \(k.string)") }
+                var decoded: [UInt8] = []
+                k.value.forEachDecodedChunk { decoded += $0 }
+                let found = decoded.withUnsafeBytes { v.member(named: $0) != nil }
+                if !found { Issue.record("member(named:) missed key \(k.string.debugDescription)") }
                 stack.append(m)
                 return true
             }
