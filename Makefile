@@ -42,9 +42,10 @@ test: deps venv ## Build and run all tests (Swift unit tests, then the acceptanc
 	$(SWIFT) test --skip-build
 	FACTORYLOG_BIN=$(DEBUG_BIN) $(PY) -m pytest -q Tests/acceptance
 
-bench: deps venv ## Run the benchmarks (release build; generates a corpus under Benchmarks/.corpus).
+bench: deps venv ## Run the benchmarks: scanner and decompression throughput, then end to end against DuckDB.
+	Benchmarks/bench.sh
 	$(SWIFT) build -c release --product factorylog
-	$(PY) Benchmarks/run.py
+	$(PY) Benchmarks/e2e.py
 
 clean: ## Remove build products and outputs.
 	rm -rf .build out out-state.sqlite
