@@ -3,7 +3,7 @@
 public enum FormatDetector {
     /// The number of leading lines and bytes looked at.
     public static let maxLines = 64
-    public static let maxBytes = 1 << 20
+    public static let maxBytes = 16 << 20
 
     /// - Returns: the detected format (nil = unknown) and the compression.
     /// - Throws: `IngestError` when the file cannot be read.
