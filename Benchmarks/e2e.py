@@ -141,12 +141,12 @@ def timed(cmd, env=None):
 
 
 def main():
+    global CORPUS
     ap = argparse.ArgumentParser()
     ap.add_argument("--gb", type=float, default=1.0)
     ap.add_argument("--bin", default=os.path.join(ROOT, ".build", "release", "factorylog"))
     ap.add_argument("--corpus", default=CORPUS, help="where the generated corpus lives")
     a = ap.parse_args()
-    global CORPUS
     CORPUS = os.path.abspath(a.corpus)
     print("corpus: %s" % os.path.relpath(CORPUS, ROOT))
     generate(a.gb)
