@@ -123,7 +123,7 @@ def generate(gb):
         written += size
         n += 1
         print("  generated %s (%.0f MB uncompressed, %.2f GB total)" % (os.path.relpath(path, ROOT), size / 1e6, written / 1e9), flush=True)
-    with open(os.path.join(CORPUS, "uncompressed-bytes"), "w") as f:
+    with open(os.path.join(CORPUS, ".uncompressed-bytes"), "w") as f:
         f.write(str(written))
     open(marker, "w").close()
 
@@ -150,7 +150,7 @@ def main():
     CORPUS = os.path.abspath(a.corpus)
     print("corpus: %s" % os.path.relpath(CORPUS, ROOT))
     generate(a.gb)
-    with open(os.path.join(CORPUS, "uncompressed-bytes")) as f:
+    with open(os.path.join(CORPUS, ".uncompressed-bytes")) as f:
         total = int(f.read())
     mb = total / 1e6
     tmp = tempfile.mkdtemp(prefix="factorylog-bench-")

@@ -10,76 +10,67 @@ import Ingest
 /// state already remembers from another file or night is a duplicate.
 enum DedupResolver {
     struct Resolution {
-        /// Per decoded-file index: the calls to count.
-        var winners: [Int: [PendingCall]] = [:]
-        /// Per decoded-file index: how many of its records were duplicates.
+        /// Per decoded-file position: the calls to count, in line order.
+        var winners: [Int: [LLMCall]] = [:]
+        /// Per decoded-file position: how many of its records were duplicates.
         var duplicates: [Int: Int] = [:]
-        /// Per decoded-file index: keys (with instants) to remember in the state.
+        /// Per decoded-file position: keys (with instants) to remember in the state.
         var keysToRemember: [Int: [(DedupKey, Int64)]] = [:]
     }
 
-    static func resolve(_ files: [DecodedFile], store: StateStore, excludingPaths: Set<String>) throws -> Resolution {
+    /// - Parameter files: decoded files sorted by discovery index; each file's pending calls are
+    ///   in line order, so walking them in order is walking (file, line) order.
+    static func resolve(_ files: [DecodedFile], known: DedupIndex) -> Resolution {
         var res = Resolution()
-        // position of each decoded file by its fileIndex
-        var position: [Int: Int] = [:]
-        for (i, f) in files.enumerated() { position[f.fileIndex] = i }
-
-        var all: [PendingCall] = []
-        for f in files { all.append(contentsOf: f.pending) }
-        if all.isEmpty { return res }
-
-        // Keys known from other files / earlier nights.
-        var probe = Set<DedupKey>()
-        for p in all {
-            probe.insert(p.claim.key)
-            if let m = p.claim.messageKey { probe.insert(m) }
-        }
-        let known = try store.knownDedupKeys(Array(probe), excludingPaths: excludingPaths)
+        var total = 0
+        for f in files { total += f.pending.count }
+        if total == 0 { return res }
 
         // Non-sidechain message ids seen in this run.
         var mainMessages = Set<DedupKey>()
-        for p in all where !p.claim.isSidechain {
-            if let m = p.claim.messageKey { mainMessages.insert(m) }
+        for f in files {
+            for p in f.pending where !p.claim.isSidechain {
+                if let m = p.claim.messageKey { mainMessages.insert(m) }
+            }
         }
 
-        var best: [DedupKey: PendingCall] = [:]
-        func dropped(_ p: PendingCall) {
-            res.duplicates[position[p.fileIndex]!, default: 0] += 1
-        }
-        for p in all {
-            if known.contains(p.claim.key) {
-                dropped(p)
-                continue
-            }
-            if p.claim.isSidechain, let m = p.claim.messageKey, mainMessages.contains(m) || known.contains(m) {
-                dropped(p)
-                continue
-            }
-            if let cur = best[p.claim.key] {
-                if beats(p, cur) {
-                    dropped(cur)
-                    best[p.claim.key] = p
-                } else {
-                    dropped(p)
+        // The winner of each key, as (file position, index in its pending list).
+        var best: [DedupKey: (file: Int, index: Int)] = [:]
+        best.reserveCapacity(total)
+        for (fi, f) in files.enumerated() {
+            for (pi, p) in f.pending.enumerated() {
+                if known.contains(p.claim.key) {
+                    res.duplicates[fi, default: 0] += 1
+                    continue
                 }
-            } else {
-                best[p.claim.key] = p
+                if p.claim.isSidechain, let m = p.claim.messageKey, mainMessages.contains(m) || known.contains(m) {
+                    res.duplicates[fi, default: 0] += 1
+                    continue
+                }
+                if let cur = best[p.claim.key] {
+                    let c = files[cur.file].pending[cur.index]
+                    // Walking in (file, line) order, a later record wins only with a higher rank.
+                    if p.claim.rank > c.claim.rank {
+                        res.duplicates[cur.file, default: 0] += 1
+                        best[p.claim.key] = (fi, pi)
+                    } else {
+                        res.duplicates[fi, default: 0] += 1
+                    }
+                } else {
+                    best[p.claim.key] = (fi, pi)
+                }
             }
         }
-        for w in best.values.sorted(by: { ($0.fileIndex, $0.line) < ($1.fileIndex, $1.line) }) {
-            let i = position[w.fileIndex]!
-            res.winners[i, default: []].append(w)
-            res.keysToRemember[i, default: []].append((w.claim.key, w.call.instantMs))
-            if !w.claim.isSidechain, let m = w.claim.messageKey, m != w.claim.key {
-                res.keysToRemember[i, default: []].append((m, w.call.instantMs))
+        for (fi, f) in files.enumerated() {
+            for (pi, p) in f.pending.enumerated() {
+                guard let w = best[p.claim.key], w.file == fi, w.index == pi else { continue }
+                res.winners[fi, default: []].append(p.call)
+                res.keysToRemember[fi, default: []].append((p.claim.key, p.call.instantMs))
+                if !p.claim.isSidechain, let m = p.claim.messageKey, m != p.claim.key {
+                    res.keysToRemember[fi, default: []].append((m, p.call.instantMs))
+                }
             }
         }
         return res
-    }
-
-    /// True when `a` should be kept over `b`.
-    static func beats(_ a: PendingCall, _ b: PendingCall) -> Bool {
-        if a.claim.rank != b.claim.rank { return a.claim.rank > b.claim.rank }
-        return (a.fileIndex, a.line) < (b.fileIndex, b.line)
     }
 }

@@ -19,7 +19,7 @@ import SQLite3
 /// * `contributions`: per file, one or more opaque serialized aggregate blobs (one per run that
 ///   read new lines of the file: the first read, then one per append), each with the range of
 ///   days it covers (days since 1970-01-01 in the report time zone, inclusive);
-/// * `dedup_keys`: the de-duplication keys that must hold across files and nights
+/// * `dedup_sets`: the de-duplication keys that must hold across files and nights, one sorted blob per commit
 ///   (`CONTRACT.md`, "Keys are remembered across files and nightly runs"), with the file that
 ///   owns them and the event instant (UTC epoch ms) used to expire them after `--dedup-days`.
 ///
@@ -188,7 +188,7 @@ public final class StateStore: @unchecked Sendable {
             try dbQueue.write { db in
                 if replace {
                     try db.execute(sql: "DELETE FROM contributions WHERE path = ?", arguments: [record.path])
-                    try db.execute(sql: "DELETE FROM dedup_keys WHERE path = ?", arguments: [record.path])
+                    try db.execute(sql: "DELETE FROM dedup_sets WHERE path = ?", arguments: [record.path])
                 }
                 try Self.upsert(record, db)
                 if let contribution {
@@ -197,21 +197,13 @@ public final class StateStore: @unchecked Sendable {
                         arguments: [record.path, minDay.map { Int64($0) }, maxDay.map { Int64($0) }, Data(contribution)])
                 }
                 if !dedupKeys.isEmpty {
-                    let insert = try db.cachedStatement(
-                        sql: "INSERT OR IGNORE INTO dedup_keys (hi, lo, path, instant_ms) VALUES (?, ?, ?, ?)")
-                    // Bind the path once through GRDB; per key rebind only the integers (a reset
-                    // keeps bindings).
-                    insert.setUncheckedArguments([0, 0, record.path, 0])
-                    let raw = insert.sqliteStatement
-                    defer { sqlite3_reset(raw); sqlite3_clear_bindings(raw) }
-                    // In key order: B-tree inserts then touch each page once instead of at random.
-                    for (key, instant) in dedupKeys.sorted(by: { $0.0 < $1.0 }) {
-                        sqlite3_reset(raw)
-                        sqlite3_bind_int64(raw, 1, Int64(bitPattern: key.hi))
-                        sqlite3_bind_int64(raw, 2, Int64(bitPattern: key.lo))
-                        sqlite3_bind_int64(raw, 4, instant)
-                        _ = try Self.step(raw, db)
-                    }
+                    // One row per commit: the keys sorted, 16 bytes each (hi, lo little-endian),
+                    // with the newest event instant for expiry. Looked up in memory (`DedupIndex`).
+                    let keys = dedupKeys.map(\.0).sorted()
+                    let instants = dedupKeys.map(\.1)
+                    try db.execute(
+                        sql: "INSERT INTO dedup_sets (path, max_instant_ms, key_count, keys) VALUES (?, ?, ?, ?)",
+                        arguments: [record.path, instants.max() ?? 0, keys.count, Data(DedupIndex.encode(keys))])
                 }
                 try midway?(db)
             }
@@ -292,49 +284,56 @@ public final class StateStore: @unchecked Sendable {
     // MARK: - De-duplication keys
 
     /// Which of `keys` are already known, from any file (e.g. to drop duplicates of events
-    /// counted on an earlier night). Duplicates in `keys` are looked up once.
-    ///
-    /// - Complexity: one primary-key lookup per distinct key through a single prepared
-    ///   statement, in one read transaction. (Measured: per-key lookups beat chunked
-    ///   `(hi, lo) IN (VALUES ...)` queries of 250 pairs by more than 10x, since SQLite scans for
-    ///   row-value lists; 200 000 lookups take well under a second in a release build.)
+    /// counted on an earlier night).
     public func knownDedupKeys(_ keys: [DedupKey]) throws -> Set<DedupKey> {
+        try knownDedupKeys(keys, excludingPaths: [])
+    }
+
+    /// Which of `keys` the state remembers from files other than `excludingPaths` (a file being
+    /// re-read whole must not find its own previous keys).
+    /// - Complexity: loads every remembered key set once (16 bytes a key), then O(log n) per key.
+    public func knownDedupKeys(_ keys: [DedupKey], excludingPaths: Set<String>) throws -> Set<DedupKey> {
         if keys.isEmpty { return [] }
-        return try guarded {
+        let index = try dedupIndex(excludingPaths: excludingPaths)
+        var known = Set<DedupKey>()
+        for k in keys where index.contains(k) { known.insert(k) }
+        return known
+    }
+
+    /// Every remembered key, except those owned by `excludingPaths`, as one sorted index.
+    public func dedupIndex(excludingPaths: Set<String> = []) throws -> DedupIndex {
+        try guarded {
             try dbQueue.read { db in
-                let lookup = try db.cachedStatement(sql: "SELECT 1 FROM dedup_keys WHERE hi = ? AND lo = ?")
-                let raw = lookup.sqliteStatement
-                defer { sqlite3_reset(raw); sqlite3_clear_bindings(raw) }
-                var known = Set<DedupKey>()
-                // Distinct keys in key order, so consecutive lookups walk neighbouring B-tree pages.
-                var previous: DedupKey? = nil
-                for key in keys.sorted() where key != previous {
-                    previous = key
-                    sqlite3_reset(raw)
-                    sqlite3_bind_int64(raw, 1, Int64(bitPattern: key.hi))
-                    sqlite3_bind_int64(raw, 2, Int64(bitPattern: key.lo))
-                    if try Self.step(raw, db) { known.insert(key) }
+                var blobs: [[UInt8]] = []
+                let rows = try Row.fetchCursor(db, sql: "SELECT path, keys FROM dedup_sets")
+                while let row = try rows.next() {
+                    let path: String = row["path"]
+                    if excludingPaths.contains(path) { continue }
+                    let data: Data = row["keys"]
+                    blobs.append([UInt8](data))
                 }
-                return known
+                return DedupIndex(blobs: blobs)
             }
         }
     }
 
-    /// Deletes the dedup keys whose event instant is older than `cutoffMs` (UTC epoch ms; the
-    /// caller computes it from `--dedup-days`, default 7). Returns how many were deleted.
+    /// Deletes the key sets whose newest event instant is older than `cutoffMs` (UTC epoch ms; the
+    /// caller computes it from `--dedup-days`, default 7). Returns how many keys were deleted.
     @discardableResult
     public func pruneDedupKeys(olderThanMs cutoffMs: Int64) throws -> Int {
         try guarded {
             try dbQueue.write { db in
-                try db.execute(sql: "DELETE FROM dedup_keys WHERE instant_ms < ?", arguments: [cutoffMs])
-                return db.changesCount
+                let n = try Int.fetchOne(
+                    db, sql: "SELECT coalesce(sum(key_count), 0) FROM dedup_sets WHERE max_instant_ms < ?", arguments: [cutoffMs]) ?? 0
+                try db.execute(sql: "DELETE FROM dedup_sets WHERE max_instant_ms < ?", arguments: [cutoffMs])
+                return n
             }
         }
     }
 
     /// The number of dedup keys stored (diagnostics and tests).
     public func dedupKeyCount() throws -> Int {
-        try guarded { try dbQueue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM dedup_keys") ?? 0 } }
+        try guarded { try dbQueue.read { db in try Int.fetchOne(db, sql: "SELECT coalesce(sum(key_count), 0) FROM dedup_sets") ?? 0 } }
     }
 
     // MARK: - Internals
@@ -448,15 +447,14 @@ public final class StateStore: @unchecked Sendable {
                         blob BLOB NOT NULL
                     );
                     CREATE INDEX contributions_path ON contributions(path);
-                    CREATE TABLE dedup_keys (
-                        hi INTEGER NOT NULL,
-                        lo INTEGER NOT NULL,
+                    CREATE TABLE dedup_sets (
+                        id INTEGER PRIMARY KEY,
                         path TEXT NOT NULL,
-                        instant_ms INTEGER NOT NULL,
-                        PRIMARY KEY (hi, lo)
-                    ) WITHOUT ROWID;
-                    CREATE INDEX dedup_keys_path ON dedup_keys(path);
-                    CREATE INDEX dedup_keys_instant ON dedup_keys(instant_ms);
+                        max_instant_ms INTEGER NOT NULL,
+                        key_count INTEGER NOT NULL,
+                        keys BLOB NOT NULL
+                    );
+                    CREATE INDEX dedup_sets_path ON dedup_sets(path);
                     """)
         }
         return migrator
