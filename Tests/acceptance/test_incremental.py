@@ -156,3 +156,49 @@ def test_time_zone_change_is_refused(tmp_path):
     p = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True)
     assert p.returncode != 0
     assert "--rebuild" in p.stderr
+
+
+def test_second_run_on_the_same_state_is_refused(tmp_path):
+    for d in range(100):
+        write_lines(tmp_path / "logs" / ("part-%03d.jsonl" % d), [kong_record(d * 1000 + i) for i in range(400)])
+    cmd = [BIN, "run", "logs", "--out", str(tmp_path / "out"), "--state", str(tmp_path / "state.sqlite"), "--prices", PRICES,
+           "--tz", "UTC", "--quiet", "--jobs", "1"]
+    first = subprocess.Popen(cmd, cwd=tmp_path)
+    try:
+        # Wait until the first run holds the state (its lock file appears), then start a second.
+        lock = tmp_path / "state.sqlite.lock"
+        for _ in range(200):
+            if lock.exists():
+                break
+            time.sleep(0.01)
+        second = subprocess.run(cmd[:-2] + ["--out", str(tmp_path / "out2")], cwd=tmp_path, capture_output=True, text=True)
+        still_running = first.poll() is None
+    finally:
+        first.wait()
+    assert first.returncode == 0
+    if still_running:
+        assert second.returncode == 2, second.stderr
+        assert "another factorylog run" in second.stderr
+    # Either way the state holds exactly one count of everything: 100 files · 400 records.
+    run(tmp_path, "logs")
+    assert totals(tmp_path)[0] == 100 * 400
+
+
+def test_results_do_not_depend_on_jobs_or_input_order(tmp_path):
+    """SampleLogs with --jobs 1 and --jobs 3, and with the inputs named in another order: same tables."""
+    import shutil
+    samples = ROOT / "SampleLogs"
+    outs = []
+    for n, (jobs, inputs) in enumerate([("1", [str(samples)]),
+                                        ("3", sorted((str(p) for p in samples.iterdir()), reverse=True))]):
+        d = tmp_path / ("r%d" % n)
+        d.mkdir()
+        cmd = [BIN, "run", *inputs, "--out", str(d / "out"), "--state", str(d / "state.sqlite"), "--tz", "UTC",
+               "--quiet", "--jobs", jobs]
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        assert p.returncode == 0, p.stderr
+        outs.append({t: pq.read_table(d / "out" / (t + ".parquet")).to_pylist()
+                     for t in ("usage_daily", "latency_daily", "tools_daily", "permissions_daily", "cost_weekly", "unpriced_models")})
+    for t in outs[0]:
+        assert outs[0][t] == outs[1][t], t
+    assert sum(r["requests"] for r in outs[0]["usage_daily"]) > 0
