@@ -5,6 +5,9 @@
 //                                              decompress + frame; MB/s of decoded bytes
 //   flbench scan FILE [--repeat N]              JSONDocument.parse + ~10 field lookups per line,
 //                                              one core, file held in memory; MB/s
+//   flbench decode FILE [--repeat N] [--format NAME] [--digest]
+//                                              detection + parse + the real decoder, one core,
+//                                              file held in memory; MB/s of CPU time
 //
 // Results go to stdout as `key=value` pairs on one line, which bench.sh turns into a table.
 import Glibc
@@ -15,6 +18,7 @@ func usage() -> Never {
         usage: flbench gen OUTDIR [--mb N] [--seed S]
                flbench frame FILE [--chunk BYTES] [--no-prefetch] [--scan] [--repeat N]
                flbench scan FILE [--repeat N]
+               flbench decode FILE [--repeat N] [--format NAME] [--digest]
 
         """)
     exit(64)
@@ -74,6 +78,12 @@ case "scan":
     let a = Args(argv.dropFirst(2), valued: ["repeat"])
     guard a.positional.count == 1 else { usage() }
     ScanBench.run(path: a.positional[0], repeats: a.int("repeat", default: 1))
+case "decode":
+    let a = Args(argv.dropFirst(2), valued: ["repeat", "format"])
+    guard a.positional.count == 1 else { usage() }
+    DecodeBench.run(
+        path: a.positional[0], repeats: a.int("repeat", default: 3), forced: a.options["format"],
+        digest: a.flags.contains("digest"))
 default:
     usage()
 }

@@ -56,9 +56,39 @@ public enum JSONDocument {
     /// - Returns: the root, whose `start..<end` excludes surrounding whitespace, or `.failure`
     ///   with the first problem found (see `JSONError`). Never traps, whatever the bytes.
     /// - Complexity: O(`bytes.count`).
+    ///
+    /// Records the line's structure in this thread's tape (see `JSONTape`), so lookups on the
+    /// returned value do not re-scan the line. Values from the previous `parse` on the same thread
+    /// then stop using the tape and scan bytes instead (still correct while their bytes live).
     public static func parse(_ bytes: UnsafeRawBufferPointer) -> Result<JSONValue, JSONError> {
+        _parse(bytes, tape: _threadTape())
+    }
+
+    /// Validates `bytes` like `parse(_:)` and records the line's structure in `tape` (reused:
+    /// it is overwritten by every call). Lookups on the returned value and the values reached
+    /// from it use the tape: O(members) per object walk, O(1) to skip a nested value.
+    /// - Precondition: `tape` outlives the returned values (see `JSONTape`).
+    /// - Returns: as `parse(_:)`, the same results and errors for the same bytes.
+    /// - Complexity: O(`bytes.count`); no allocation once the tape has grown to the line's size.
+    public static func parse(_ bytes: UnsafeRawBufferPointer, tape: JSONTape) -> Result<JSONValue, JSONError> {
+        _parse(bytes, tape: tape.header)
+    }
+
+    /// Validates without recording a tape: lookups on the result scan bytes (the original,
+    /// tape-free validator; also the reference the tape validator is tested against).
+    public static func parseWithoutTape(_ bytes: UnsafeRawBufferPointer) -> Result<JSONValue, JSONError> {
         guard let p = bytes.baseAddress, bytes.count > 0 else { return .failure(.empty) }
         var v = _JSONValidator(base: bytes, p: p.assumingMemoryBound(to: UInt8.self))
+        return v.run()
+    }
+
+    @inline(__always)
+    static func _parse(_ bytes: UnsafeRawBufferPointer, tape: UnsafeMutablePointer<_TapeHeader>) -> Result<JSONValue, JSONError> {
+        guard let p = bytes.baseAddress, bytes.count > 0 else { return .failure(.empty) }
+        // Tape offsets are 32-bit: lines of 2 GiB and more are validated without one.
+        guard bytes.count < Int(Int32.max) else { return parseWithoutTape(bytes) }
+        _ = _TapeHeader.begin(tape)
+        var v = _JSONTapeValidator(base: bytes, p: p.assumingMemoryBound(to: UInt8.self), header: tape)
         return v.run()
     }
 }

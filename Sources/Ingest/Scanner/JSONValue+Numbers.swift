@@ -56,7 +56,7 @@ extension JSONValue {
     func _withStringContents<R>(_ body: (UnsafePointer<UInt8>, Int) -> R) -> R {
         let p = _bytePointer + (start &+ 1)
         let n = end &- start &- 2
-        if memchr(p, 0x5C, n) == nil { return body(p, n) }
+        if _plain { return body(p, n) }
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n &+ 4) { buf in
             let k = _decodeString(into: UnsafeMutableRawBufferPointer(buf))
             return body(UnsafePointer(buf.baseAddress!), k)

@@ -15,7 +15,7 @@ extension JSONValue {
         guard kind == .string else { return false }
         let n = end - start - 2
         let p = base.baseAddress! + start + 1
-        if memchr(p, 0x5C, n) == nil {
+        if _plain {
             return n == other.count && (n == 0 || memcmp(p, other.baseAddress!, n) == 0)
         }
         // Escapes only shorten: a raw string shorter than `other` cannot match.
@@ -77,7 +77,7 @@ extension JSONValue {
     /// - Complexity: O(length), `memchr`.
     public var isPlainString: Bool {
         guard kind == .string else { return false }
-        return memchr(base.baseAddress! + start + 1, 0x5C, end - start - 2) == nil
+        return _plain
     }
 
     /// The decoded string: escapes and `\u` surrogate pairs decoded (`"\ud83d\ude00"` → 😀);
@@ -90,7 +90,7 @@ extension JSONValue {
         case .string:
             let n = end - start - 2
             let p = base.baseAddress! + start + 1
-            if memchr(p, 0x5C, n) == nil {
+            if _plain {
                 return String(decoding: UnsafeRawBufferPointer(start: p, count: n), as: UTF8.self)
             }
             // Decoded bytes never outnumber raw ones for validated strings; +4 covers a U+FFFD

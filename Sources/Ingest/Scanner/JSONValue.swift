@@ -50,6 +50,16 @@ public struct JSONValue {
     /// Offset just past the value's last byte in `base`.
     public let end: Int
     public let kind: Kind
+    /// `_TapeEntry.escaped` when known to be a string with a backslash; `_knownFlags` set when
+    /// the flags come from a tape (otherwise: unknown, search the bytes).
+    @usableFromInline let _flags: UInt8
+    /// The tape this value was parsed with (nil: none; lookups scan bytes), its entry, and the
+    /// tape generation it belongs to (a newer parse makes the value fall back to scanning).
+    @usableFromInline let _tape: UnsafeMutablePointer<_TapeHeader>?
+    @usableFromInline let _index: UInt32
+    @usableFromInline let _generation: UInt32
+
+    @usableFromInline static let _knownFlags: UInt8 = 0x80
 
     @inlinable
     init(base: UnsafeRawBufferPointer, start: Int, end: Int, kind: Kind) {
@@ -57,6 +67,66 @@ public struct JSONValue {
         self.start = start
         self.end = end
         self.kind = kind
+        self._flags = 0
+        self._tape = nil
+        self._index = 0
+        self._generation = 0
+    }
+
+    @inlinable
+    init(
+        base: UnsafeRawBufferPointer, start: Int, end: Int, kind: Kind, flags: UInt8,
+        tape: UnsafeMutablePointer<_TapeHeader>, index: Int, generation: UInt32
+    ) {
+        self.base = base
+        self.start = start
+        self.end = end
+        self.kind = kind
+        self._flags = flags | JSONValue._knownFlags
+        self._tape = tape
+        self._index = UInt32(truncatingIfNeeded: index)
+        self._generation = generation
+    }
+
+    /// A value without a tape whose escape flag is known (`flags` from a tape entry).
+    @inlinable
+    init(base: UnsafeRawBufferPointer, start: Int, end: Int, kind: Kind, flags: UInt8) {
+        self.base = base
+        self.start = start
+        self.end = end
+        self.kind = kind
+        self._flags = flags | JSONValue._knownFlags
+        self._tape = nil
+        self._index = 0
+        self._generation = 0
+    }
+
+    /// The tape entries when this value's tape is still current, else nil.
+    @inline(__always)
+    var _entries: UnsafeMutablePointer<_TapeEntry>? {
+        guard let t = _tape, t.pointee.generation == _generation else { return nil }
+        return t.pointee.entries
+    }
+
+    /// The value of tape entry `i` (same tape and generation as `self`).
+    @inline(__always)
+    func _value(_ e: UnsafeMutablePointer<_TapeEntry>, _ i: Int) -> JSONValue {
+        let v = e[i]
+        return JSONValue(
+            base: base, start: Int(v.start), end: Int(v.end), kind: v.kind, flags: v.flags, tape: _tape!, index: i,
+            generation: _generation)
+    }
+
+    /// True when this string is known (from the tape) to have no backslash; false when it has
+    /// one or nothing is known.
+    @inline(__always)
+    var _knownPlain: Bool { _flags & (JSONValue._knownFlags | _TapeEntry.escaped) == JSONValue._knownFlags }
+
+    /// True when the string's raw bytes contain no backslash (tape flag, else `memchr`).
+    @inline(__always)
+    var _plain: Bool {
+        if _flags & JSONValue._knownFlags != 0 { return _flags & _TapeEntry.escaped == 0 }
+        return memchr(base.baseAddress! + start + 1, 0x5C, end - start - 2) == nil
     }
 
     /// The value's raw bytes (for strings, with quotes and escapes as written).
@@ -96,6 +166,24 @@ public struct JSONValue {
         // A raw key of the same length matches iff its bytes are equal and contain no escape
         // (an escape would decode to fewer bytes); equal bytes contain `\` iff `key` does.
         let keyHasBackslash = n > 0 && memchr(kp!, 0x5C, n) != nil
+        if let e = _entries {
+            let stop = Int(e[Int(_index)].next)
+            var k = Int(_index) &+ 1
+            let lp = base.baseAddress!
+            while k < stop {
+                let ke = e[k]
+                let rawLen = Int(ke.end) &- Int(ke.start) &- 2
+                var hit = false
+                if ke.flags & _TapeEntry.escaped == 0 {
+                    hit = rawLen == n && !keyHasBackslash && (n == 0 || memcmp(lp + (Int(ke.start) &+ 1), kp!, n) == 0)
+                } else if rawLen > n {
+                    hit = JSONValue(base: base, start: Int(ke.start), end: Int(ke.end), kind: .string).stringEquals(key)
+                }
+                if hit { return _value(e, k &+ 1) }
+                k = Int(e[k &+ 1].next)
+            }
+            return nil
+        }
         let c = _JSONCursor(base: base, end: end)
         var i = c.skipWhitespace(start &+ 1)
         while i < end, c.p[i] == 0x22 {
@@ -137,6 +225,17 @@ public struct JSONValue {
     /// - Complexity: O(n) in the object's byte length.
     public func forEachMember(_ body: (JSONKey, JSONValue) -> Bool) {
         guard kind == .object else { return }
+        if let e = _entries {
+            let stop = Int(e[Int(_index)].next)
+            var k = Int(_index) &+ 1
+            while k < stop {
+                let ke = e[k]
+                let key = JSONKey(base: base, start: Int(ke.start), end: Int(ke.end), flags: ke.flags | JSONValue._knownFlags)
+                if !body(key, _value(e, k &+ 1)) { return }
+                k = Int(e[k &+ 1].next)
+            }
+            return
+        }
         let c = _JSONCursor(base: base, end: end)
         var i = c.skipWhitespace(start &+ 1)
         while i < end, c.p[i] == 0x22 {
@@ -159,6 +258,15 @@ public struct JSONValue {
     /// - Complexity: O(n) in the array's byte length.
     public func forEachElement(_ body: (JSONValue) -> Bool) {
         guard kind == .array else { return }
+        if let e = _entries {
+            let stop = Int(e[Int(_index)].next)
+            var k = Int(_index) &+ 1
+            while k < stop {
+                if !body(_value(e, k)) { return }
+                k = Int(e[k].next)
+            }
+            return
+        }
         let c = _JSONCursor(base: base, end: end)
         var i = c.skipWhitespace(start &+ 1)
         while let v = c.value(at: i) {
@@ -199,6 +307,23 @@ public struct JSONKey {
     public let base: UnsafeRawBufferPointer
     public let start: Int
     public let end: Int
+    /// As `JSONValue._flags`: whether the key is known to have a backslash.
+    @usableFromInline let _flags: UInt8
+
+    @inlinable
+    init(base: UnsafeRawBufferPointer, start: Int, end: Int, flags: UInt8 = 0) {
+        self.base = base
+        self.start = start
+        self.end = end
+        self._flags = flags
+    }
+
+    /// True when the key's raw bytes contain no backslash (tape flag, else `memchr`).
+    @inline(__always)
+    var _plain: Bool {
+        if _flags & JSONValue._knownFlags != 0 { return _flags & _TapeEntry.escaped == 0 }
+        return memchr(base.baseAddress! + start + 1, 0x5C, end - start - 2) == nil
+    }
 
     /// The key's bytes between the quotes, escapes as written.
     public var rawBytes: UnsafeRawBufferPointer {
@@ -206,14 +331,19 @@ public struct JSONKey {
     }
 
     /// The key as a string `JSONValue` (for `stringEquals`, `forEachDecodedChunk`, …).
-    public var value: JSONValue { JSONValue(base: base, start: start, end: end, kind: .string) }
+    public var value: JSONValue {
+        if _flags & JSONValue._knownFlags != 0 {
+            return JSONValue(base: base, start: start, end: end, kind: .string, flags: _flags)
+        }
+        return JSONValue(base: base, start: start, end: end, kind: .string)
+    }
 
     /// True when the unescaped key equals `other` (UTF-8).
     /// - Complexity: O(key length).
     public func equals(_ other: UnsafeRawBufferPointer) -> Bool {
         let n = end - start - 2
         let p = base.baseAddress! + start + 1
-        if memchr(p, 0x5C, n) == nil {
+        if _plain {
             return n == other.count && (n == 0 || memcmp(p, other.baseAddress!, n) == 0)
         }
         return value.stringEquals(other)
