@@ -22,10 +22,11 @@ enum GatewaySupport {
     }
 
     /// The decoded string of a non-empty string value; nil for anything else (null, "", numbers).
-    /// Allocates: only for dimension values that go into an event.
+    /// Allocates only the first time given bytes are seen on this thread (`_StringCache`): a
+    /// model or team repeated on every line is decoded once.
     static func string(_ v: JSONValue?) -> String? {
         guard isNonEmptyString(v) else { return nil }
-        return v!.string
+        return _StringCache.current.string(v!)
     }
 
     /// An integer from a JSON number or a numeric string (`"10"`, OTLP `intValue`); nil for null,
@@ -47,6 +48,22 @@ enum GatewaySupport {
     static func firstNonEmpty(_ vs: JSONValue?...) -> JSONValue? {
         for v in vs where isNonEmptyString(v) { return v }
         return nil
+    }
+
+    // Fixed-arity forms: the variadic one allocates its array on every call.
+    @inline(__always)
+    static func firstNonEmpty(_ a: JSONValue?, _ b: JSONValue?) -> JSONValue? {
+        isNonEmptyString(a) ? a : isNonEmptyString(b) ? b : nil
+    }
+
+    @inline(__always)
+    static func firstNonEmpty(_ a: JSONValue?, _ b: JSONValue?, _ c: JSONValue?) -> JSONValue? {
+        isNonEmptyString(a) ? a : isNonEmptyString(b) ? b : isNonEmptyString(c) ? c : nil
+    }
+
+    @inline(__always)
+    static func firstNonEmpty(_ a: JSONValue?, _ b: JSONValue?, _ c: JSONValue?, _ d: JSONValue?) -> JSONValue? {
+        isNonEmptyString(a) ? a : isNonEmptyString(b) ? b : isNonEmptyString(c) ? c : isNonEmptyString(d) ? d : nil
     }
 
     // MARK: - Keys

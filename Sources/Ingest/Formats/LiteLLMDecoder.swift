@@ -1,3 +1,5 @@
+import Glibc
+
 /// The LiteLLM proxy decoder: `StandardLoggingPayload` JSON lines and exported `LiteLLM_SpendLogs`
 /// rows (`formats/GATEWAYS.md` §1a, §1b), one request per line.
 ///
@@ -52,6 +54,10 @@ public struct LiteLLMDecoder: LogDecoder {
     /// and are not billed again (case 04: `aget_responses` after `aresponses`).
     static func isExcludedCallType(_ v: JSONValue) -> Bool {
         guard v.kind == .string else { return false }
+        // Every excluded name has a `_`: the usual `acompletion` / `completion` stop here.
+        if v.isPlainString, let raw = v.rawStringBytes, raw.count > 0, memchr(raw.baseAddress!, 0x5F, raw.count) == nil {
+            return false
+        }
         return v.stringEquals("aget_responses") || v.stringEquals("get_responses")
             || v.stringEquals("alist_input_items") || v.stringEquals("list_input_items")
             || v.stringEquals("adelete_responses") || v.stringEquals("delete_responses")
@@ -205,7 +211,7 @@ public struct LiteLLMDecoder: LogDecoder {
         }
 
         // Dimensions.
-        if let v = GatewaySupport.firstNonEmpty(r.model, r.modelGroup) { call.model = v.string ?? "" }
+        if let v = GatewaySupport.firstNonEmpty(r.model, r.modelGroup) { call.model = GatewaySupport.string(v) ?? "" }
         call.provider = GatewaySupport.string(r.provider) ?? ""
         call.team = GatewaySupport.string(GatewaySupport.firstNonEmpty(m.teamAlias, r.teamId, m.teamId, r.userApiKeyTeamId)) ?? ""
         call.principal =
