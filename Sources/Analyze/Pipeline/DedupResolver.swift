@@ -10,8 +10,8 @@ import Ingest
 /// state already remembers from another file or night is a duplicate.
 enum DedupResolver {
     struct Resolution {
-        /// Per decoded-file position: the calls to count, in line order.
-        var winners: [Int: [LLMCall]] = [:]
+        /// Per decoded-file position, per pending call: whether it is counted.
+        var isWinner: [[Bool]] = []
         /// Per decoded-file position: how many of its records were duplicates.
         var duplicates: [Int: Int] = [:]
         /// Per decoded-file position: keys (with instants) to remember in the state.
@@ -19,9 +19,11 @@ enum DedupResolver {
     }
 
     /// - Parameter files: decoded files sorted by discovery index; each file's pending calls are
-    ///   in line order, so walking them in order is walking (file, line) order.
+    ///   in line order and unique by key within the file, so walking them in order is walking
+    ///   (file, line) order.
     static func resolve(_ files: [DecodedFile], known: DedupIndex) -> Resolution {
         var res = Resolution()
+        res.isWinner = files.map { Array(repeating: false, count: $0.pending.count) }
         var total = 0
         for f in files { total += f.pending.count }
         if total == 0 { return res }
@@ -29,8 +31,8 @@ enum DedupResolver {
         // Non-sidechain message ids seen in this run.
         var mainMessages = Set<DedupKey>()
         for f in files {
-            for p in f.pending where !p.claim.isSidechain {
-                if let m = p.claim.messageKey { mainMessages.insert(m) }
+            for c in f.pending where !c.dedup!.isSidechain {
+                if let m = c.dedup!.messageKey { mainMessages.insert(m) }
             }
         }
 
@@ -38,36 +40,38 @@ enum DedupResolver {
         var best: [DedupKey: (file: Int, index: Int)] = [:]
         best.reserveCapacity(total)
         for (fi, f) in files.enumerated() {
-            for (pi, p) in f.pending.enumerated() {
-                if known.contains(p.claim.key) {
+            for (pi, c) in f.pending.enumerated() {
+                let claim = c.dedup!
+                if known.contains(claim.key) {
                     res.duplicates[fi, default: 0] += 1
                     continue
                 }
-                if p.claim.isSidechain, let m = p.claim.messageKey, mainMessages.contains(m) || known.contains(m) {
+                if claim.isSidechain, let m = claim.messageKey, mainMessages.contains(m) || known.contains(m) {
                     res.duplicates[fi, default: 0] += 1
                     continue
                 }
-                if let cur = best[p.claim.key] {
-                    let c = files[cur.file].pending[cur.index]
+                if let cur = best[claim.key] {
                     // Walking in (file, line) order, a later record wins only with a higher rank.
-                    if p.claim.rank > c.claim.rank {
+                    if claim.rank > files[cur.file].pending[cur.index].dedup!.rank {
                         res.duplicates[cur.file, default: 0] += 1
-                        best[p.claim.key] = (fi, pi)
+                        res.isWinner[cur.file][cur.index] = false
+                        best[claim.key] = (fi, pi)
+                        res.isWinner[fi][pi] = true
                     } else {
                         res.duplicates[fi, default: 0] += 1
                     }
                 } else {
-                    best[p.claim.key] = (fi, pi)
+                    best[claim.key] = (fi, pi)
+                    res.isWinner[fi][pi] = true
                 }
             }
         }
         for (fi, f) in files.enumerated() {
-            for (pi, p) in f.pending.enumerated() {
-                guard let w = best[p.claim.key], w.file == fi, w.index == pi else { continue }
-                res.winners[fi, default: []].append(p.call)
-                res.keysToRemember[fi, default: []].append((p.claim.key, p.call.instantMs))
-                if !p.claim.isSidechain, let m = p.claim.messageKey, m != p.claim.key {
-                    res.keysToRemember[fi, default: []].append((m, p.call.instantMs))
+            for (pi, c) in f.pending.enumerated() where res.isWinner[fi][pi] {
+                let claim = c.dedup!
+                res.keysToRemember[fi, default: []].append((claim.key, c.instantMs))
+                if !claim.isSidechain, let m = claim.messageKey, m != claim.key {
+                    res.keysToRemember[fi, default: []].append((m, c.instantMs))
                 }
             }
         }

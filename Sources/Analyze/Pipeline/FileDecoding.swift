@@ -1,20 +1,13 @@
 import Ingest
 
-/// A keyed model call waiting for cross-file de-duplication, with where it came from.
-struct PendingCall: Sendable {
-    var call: LLMCall
-    var claim: DedupClaim
-    /// Index of the file in discovery order, then the line: deterministic tie-breakers.
-    var fileIndex: Int
-    var line: Int
-}
-
 /// What decoding one file produced before cross-file de-duplication.
 struct DecodedFile: Sendable {
     var record: IngestFileRecord
     var fileIndex: Int
     var aggregator: EventAggregator<PricerCoster>
-    var pending: [PendingCall]
+    /// Keyed calls (each has a `dedup` claim), in line order, already de-duplicated within the
+    /// file; cross-file resolution happens once every file is decoded.
+    var pending: [LLMCall]
     /// Calls without a de-duplication claim are already in `aggregator`.
     var decodedSomething: Bool
 }
@@ -76,7 +69,11 @@ struct FileDecoder {
         record.format = format.rawValue
         var decoder = format.makeDecoder(context: DecoderContext(path: task.path))
         var aggregator = makeAggregator(source: format.rawValue)
-        var pending: [PendingCall] = []
+        var pending: [LLMCall] = []
+        // Within-file de-duplication as records arrive (the same rule as across files: the higher
+        // rank wins, ties keep the earlier line), so repeated lines never pile up in memory.
+        var pendingIndex: [DedupKey: Int] = [:]
+        var localDuplicates = 0
         var batch = EventBatch()
         var malformed = 0
         var events = 0
@@ -84,18 +81,22 @@ struct FileDecoder {
         var firstMs: Int64? = nil
         var lastMs: Int64? = nil
         var sinceDrain = 0
-        let fileIndex = task.fileIndex
         var lastLineParsed = true
 
         func drain() {
             excluded += batch.excluded
             events += batch.eventCount
-            for (i, call) in batch.llmCalls.enumerated() {
+            for call in batch.llmCalls {
                 firstMs = min(firstMs ?? call.instantMs, call.instantMs)
                 lastMs = max(lastMs ?? call.instantMs, call.instantMs)
                 if let claim = call.dedup {
-                    let line = i < batch.llmCallLines.count ? batch.llmCallLines[i] : 0
-                    pending.append(PendingCall(call: call, claim: claim, fileIndex: fileIndex, line: line))
+                    if let at = pendingIndex[claim.key] {
+                        localDuplicates += 1
+                        if claim.rank > pending[at].dedup!.rank { pending[at] = call }
+                    } else {
+                        pendingIndex[claim.key] = pending.count
+                        pending.append(call)
+                    }
                 } else {
                     aggregator.add(call)
                 }
@@ -119,8 +120,6 @@ struct FileDecoder {
                 switch JSONDocument.parse(line) {
                 case .success(let root):
                     let disposition = decoder.decode(root, line: number, into: &batch)
-                    // remember the line of every call this line produced
-                    while batch.llmCallLines.count < batch.llmCalls.count { batch.llmCallLines.append(number) }
                     if disposition == .undecodable { malformed += 1 }
                     lastLineParsed = true
                 case .failure:
@@ -140,7 +139,6 @@ struct FileDecoder {
             return DecodedFile(record: record, fileIndex: task.fileIndex, aggregator: makeAggregator(source: format.rawValue), pending: [], decodedSomething: false)
         }
         decoder.finish(into: &batch)
-        while batch.llmCallLines.count < batch.llmCalls.count { batch.llmCallLines.append(Int.max) }
         drain()
 
         let prev = baseline
@@ -151,7 +149,7 @@ struct FileDecoder {
         record.malformedLines = (prev?.malformedLines ?? 0) + Int64(malformed)
         record.events = (prev?.events ?? 0) + Int64(events)
         record.excludedEvents = (prev?.excludedEvents ?? 0) + Int64(excluded)
-        record.duplicateEvents = prev?.duplicateEvents ?? 0
+        record.duplicateEvents = (prev?.duplicateEvents ?? 0) + Int64(localDuplicates)
         record.firstEventMs = [prev?.firstEventMs, firstMs].compactMap { $0 }.min()
         record.lastEventMs = [prev?.lastEventMs, lastMs].compactMap { $0 }.max()
         // Offsets for the next run. A last line without a newline that parsed is consumed; one that

@@ -114,10 +114,12 @@ public enum Pipeline {
         })
         let known = decoded.contains(where: { !$0.pending.isEmpty }) ? try store.dedupIndex(excludingPaths: replacedPaths) : DedupIndex(keys: [])
         let resolution = DedupResolver.resolve(decoded, known: known)
-        for (i, winners) in resolution.winners {
-            for w in winners { decoded[i].aggregator.add(w) }
+        for i in decoded.indices {
+            for (j, call) in decoded[i].pending.enumerated() where resolution.isWinner[i][j] {
+                decoded[i].aggregator.add(call)
+            }
+            decoded[i].pending = []
         }
-        for i in decoded.indices { decoded[i].pending = [] }
         for (i, n) in resolution.duplicates { decoded[i].record.duplicateEvents += Int64(n) }
 
         // 4. Commit per file: contribution + ledger row + keys in one transaction.
