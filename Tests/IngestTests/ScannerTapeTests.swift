@@ -149,6 +149,29 @@ struct ScannerTapeTests {
         #expect(scanError(Array(bytes.dropLast())) == .unbalanced)
     }
 
+    @Test("strings of 0-40 bytes with a quote, escape or control byte at every position: same verdicts")
+    func shortStringBoundaries() {
+        // The tape validator decides strings whose closing quote is in their first 16 bytes
+        // inline (two 8-byte words); every special byte at every offset around those words must
+        // give the same result as the reference validator.
+        let tape = JSONTape()
+        var checked = 0
+        for len in 0...40 {
+            for pos in 0..<max(len, 1) {
+                for special: [UInt8] in [[0x5C, 0x22], [0x5C, 0x6E], [0x5C, 0x78], [0x01], [0x5C], [0x22]] {
+                    var body = [UInt8](repeating: 0x61, count: len)
+                    if len > 0 { body.replaceSubrange(pos..<min(pos + special.count, len), with: special.prefix(len - pos)) }
+                    for wrap in [[0x22] + body + [0x22], Array(#"{""#.utf8) + body + Array(#"":1}"#.utf8)] {
+                        #expect(agree(wrap, tape: tape), "len \(len) pos \(pos) \(special)")
+                        checked += 1
+                    }
+                }
+            }
+        }
+        // 41 lengths: 1 + (1+2+...+40 = 820) positions = 821, × 6 specials × 2 wrappings
+        #expect(checked == 821 * 6 * 2)
+    }
+
     @Test("2000 generated documents and 4000 mutants: the tape and the byte scanner agree")
     func differential() {
         var rng = SplitMix64(seed: 2024)

@@ -297,32 +297,7 @@ struct _JSONTapeValidator {
     /// Past the closing quote of the string at `from`; -1 unterminated, -2 bad escape,
     /// -3 raw control byte. Sets `esc` to `_TapeEntry.escaped` when the string has a backslash.
     @inline(__always)
-    func string(_ from: Int, _ esc: inout UInt8) -> Int {
-        var i = from &+ 1
-        while true {
-            i = _scanStringSpecial(p, i, end)
-            if i >= end { return -1 }
-            let c = p[i]
-            if c == 0x22 { return i &+ 1 }
-            if c < 0x20 { return -3 }
-            // a backslash
-            esc = _TapeEntry.escaped
-            i &+= 1
-            guard i < end else { return -1 }
-            switch p[i] {
-            case 0x22, 0x5C, 0x2F, 0x62, 0x66, 0x6E, 0x72, 0x74:
-                i &+= 1
-            case 0x75:
-                for k in 1...4 {
-                    guard i &+ k < end else { return -1 }
-                    if _hexValue(p[i &+ k]) < 0 { return -2 }
-                }
-                i &+= 5
-            default:
-                return -2
-            }
-        }
-    }
+    func string(_ from: Int, _ esc: inout UInt8) -> Int { _tapeString(p, from, end, &esc) }
 
     /// Past the number at `from` (RFC 8259 §6 grammar), or -1.
     @inline(__always)
@@ -352,5 +327,59 @@ struct _JSONTapeValidator {
             if i == s { return -1 }
         }
         return i
+    }
+}
+
+/// Past the closing quote of the string whose opening quote is at `from`; -1 unterminated,
+/// -2 bad escape, -3 raw control byte; sets `esc` when the string has a backslash.
+///
+/// Fast path, inlined: a string (a key, an enum value) whose closing quote is among its first
+/// 16 bytes with no `\` or control byte before it. Longer strings and escapes take the outlined
+/// loop, whose call is paid once per long string.
+@inline(__always)
+func _tapeString(_ p: UnsafePointer<UInt8>, _ from: Int, _ end: Int, _ esc: inout UInt8) -> Int {
+    let s = from &+ 1
+    if s &+ 16 <= end {
+        let raw = UnsafeRawPointer(p)
+        let m0 = _swarStringSpecial(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: s, as: UInt64.self)))
+        if m0 != 0 {
+            let j = s &+ (m0.trailingZeroBitCount &>> 3)
+            if p[j] == 0x22 { return j &+ 1 }
+        } else {
+            let m1 = _swarStringSpecial(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: s &+ 8, as: UInt64.self)))
+            if m1 != 0 {
+                let j = s &+ 8 &+ (m1.trailingZeroBitCount &>> 3)
+                if p[j] == 0x22 { return j &+ 1 }
+            }
+        }
+    }
+    return _tapeStringSlow(p, from, end, &esc)
+}
+
+@inline(never)
+func _tapeStringSlow(_ p: UnsafePointer<UInt8>, _ from: Int, _ end: Int, _ esc: inout UInt8) -> Int {
+    var i = from &+ 1
+    while true {
+        i = _scanStringSpecial(p, i, end)
+        if i >= end { return -1 }
+        let c = p[i]
+        if c == 0x22 { return i &+ 1 }
+        if c < 0x20 { return -3 }
+        // a backslash
+        esc = _TapeEntry.escaped
+        i &+= 1
+        guard i < end else { return -1 }
+        switch p[i] {
+        case 0x22, 0x5C, 0x2F, 0x62, 0x66, 0x6E, 0x72, 0x74:
+            i &+= 1
+        case 0x75:
+            for k in 1...4 {
+                guard i &+ k < end else { return -1 }
+                if _hexValue(p[i &+ k]) < 0 { return -2 }
+            }
+            i &+= 5
+        default:
+            return -2
+        }
     }
 }
