@@ -9,17 +9,36 @@ struct StateOptions: ParsableArguments {
     @Option(help: "The SQLite state file that makes nightly runs incremental.")
     var state: String = "factorylog-state.sqlite"
 
-    @Option(help: "The report time zone: an IANA name such as Europe/Berlin (day buckets follow it, DST included).")
-    var tz: String = "UTC"
+    @Option(help: "The report time zone, an IANA name such as Europe/Berlin (day buckets follow it, DST included); run defaults to UTC, report and trend to the state's.")
+    var tz: String?
 
-    @Flag(help: "Discard the state and start again (needed after changing --tz).")
-    var rebuild = false
-
+    /// The calendar for `run`: `--tz`, else UTC.
     func calendar() throws -> ReportCalendar {
+        try Self.calendar(tz ?? "UTC")
+    }
+
+    /// The calendar for commands that only read the state: `--tz`, else the one the state records.
+    /// - Throws: `ExitCode(2)` after a message when the state does not exist.
+    func calendarOfExistingState() throws -> ReportCalendar {
+        guard FileManager.default.fileExists(atPath: state) else {
+            Console.error("no state at \(state): run `factorylog run` first, or point --state at the state file.")
+            throw ExitCode(2)
+        }
+        let recorded: String?
         do {
-            return try ReportCalendar(timeZone: tz)
+            recorded = try StateStore.recordedTimeZone(path: state)
         } catch {
-            throw ValidationError("Unknown time zone '\(tz)'. Use an IANA name such as UTC, Europe/Berlin or America/Los_Angeles.")
+            Console.error("\(error)")
+            throw ExitCode(2)
+        }
+        return try Self.calendar(tz ?? recorded ?? "UTC")
+    }
+
+    static func calendar(_ name: String) throws -> ReportCalendar {
+        do {
+            return try ReportCalendar(timeZone: name)
+        } catch {
+            throw ValidationError("Unknown time zone '\(name)'. Use an IANA name such as UTC, Europe/Berlin or America/Los_Angeles.")
         }
     }
 }

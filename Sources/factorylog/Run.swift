@@ -24,7 +24,7 @@ extension FactoryLog {
         @OptionGroup var window: WindowOptions
         @OptionGroup var pricing: PricingOptions
 
-        @Option(help: "Files decoded at once (default: the number of active processors).")
+        @Option(help: "Files decoded at once; the default is the number of active processors.")
         var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
         @Option(help: "Read every file as this format instead of detecting it: litellm, kong, bedrock, otel, claude_code or codex.")
@@ -38,6 +38,9 @@ extension FactoryLog {
 
         @Flag(help: "Exit non-zero when any file is partial or failed.")
         var strict = false
+
+        @Flag(help: "Discard the state and start again (needed after changing --tz).")
+        var rebuild = false
 
         func validate() throws {
             if inputs.isEmpty { throw ValidationError("Name at least one log file, folder or glob pattern to read, e.g. `factorylog run logs/`.") }
@@ -56,7 +59,8 @@ extension FactoryLog {
             (plan.since, plan.until) = try window.days()
             plan.maxLineBytes = maxLineBytes
             plan.dedupDays = dedupDays
-            plan.rebuild = stateOptions.rebuild
+            plan.rebuild = rebuild
+            plan.excludedPaths = [output.out, stateOptions.state]
 
             let progress = ProgressLine(enabled: !output.quiet)
             let started = Date()
@@ -80,7 +84,12 @@ extension FactoryLog {
             }
 
             let tables = OutputTables.build(outcome.aggregates, files: outcome.files, window: plan.window)
-            try OutputTables.write(tables, output: output, pricesID: outcome.pricesID, tz: calendar.identifier)
+            do {
+                try OutputTables.write(tables, output: output, pricesID: outcome.pricesID, tz: calendar.identifier)
+            } catch {
+                Console.error("cannot write the summaries to \(output.out): \(error). The state is updated; `factorylog report` writes them again.")
+                throw ExitCode(1)
+            }
 
             if !output.quiet {
                 Console.out(SummaryText.render(outcome: outcome, out: output.out, elapsed: Date().timeIntervalSince(started)))

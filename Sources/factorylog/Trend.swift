@@ -19,7 +19,7 @@ extension FactoryLog {
         }
 
         func run() async throws {
-            let calendar = try stateOptions.calendar()
+            let calendar = try stateOptions.calendarOfExistingState()
             let aggregates: Aggregates
             do {
                 let store = try StateStore(path: stateOptions.state, timeZone: calendar.identifier, rebuild: false)

@@ -86,7 +86,16 @@ struct FileDecoder {
         func drain() {
             excluded += batch.excluded
             events += batch.eventCount
-            for call in batch.llmCalls {
+            for var call in batch.llmCalls {
+                call.latencyMs = EventBounds.duration(call.latencyMs)
+                call.ttftMs = EventBounds.duration(call.ttftMs)
+                // Defence in depth: a call whose numbers no real log carries is a malformed record,
+                // never a sum that overflows or a day in the year 3170843.
+                guard EventBounds.plausible(call) else {
+                    malformed += 1
+                    events -= 1
+                    continue
+                }
                 firstMs = min(firstMs ?? call.instantMs, call.instantMs)
                 lastMs = max(lastMs ?? call.instantMs, call.instantMs)
                 if let claim = call.dedup {
@@ -101,12 +110,23 @@ struct FileDecoder {
                     aggregator.add(call)
                 }
             }
-            for t in batch.toolCalls {
+            for var t in batch.toolCalls {
+                t.durationMs = EventBounds.duration(t.durationMs)
+                guard EventBounds.instants.contains(t.instantMs) else {
+                    malformed += 1
+                    events -= 1
+                    continue
+                }
                 firstMs = min(firstMs ?? t.instantMs, t.instantMs)
                 lastMs = max(lastMs ?? t.instantMs, t.instantMs)
                 aggregator.add(t)
             }
             for p in batch.permissions {
+                guard EventBounds.instants.contains(p.instantMs) else {
+                    malformed += 1
+                    events -= 1
+                    continue
+                }
                 firstMs = min(firstMs ?? p.instantMs, p.instantMs)
                 lastMs = max(lastMs ?? p.instantMs, p.instantMs)
                 aggregator.add(p)
@@ -152,18 +172,24 @@ struct FileDecoder {
         record.duplicateEvents = (prev?.duplicateEvents ?? 0) + Int64(localDuplicates)
         record.firstEventMs = [prev?.firstEventMs, firstMs].compactMap { $0 }.min()
         record.lastEventMs = [prev?.lastEventMs, lastMs].compactMap { $0 }.max()
-        // Offsets for the next run. A last line without a newline that parsed is consumed; one that
-        // did not parse (a writer still busy with it) is counted as malformed now, but the offset
-        // stays before it so that the next run reads it whole.
+        // Offsets for the next run. A last line without a newline that parsed is consumed. One
+        // that did not parse is a line a writer is still busy with: it is neither counted nor
+        // consumed, so the next run reads it whole.
         record.byteOffset = result.consumedRawOffset
         record.decodedOffset = result.consumedDecodedOffset
-        if result.unterminatedTail && lastLineParsed {
-            if result.compression == .none {
-                record.byteOffset = options.startOffset + result.bytesRead
-                record.decodedOffset = record.byteOffset
-            } else {
-                record.byteOffset = task.size
-                record.decodedOffset = result.bytesDecoded
+        if result.unterminatedTail {
+            if lastLineParsed {
+                if result.compression == .none {
+                    record.byteOffset = options.startOffset + result.bytesRead
+                    record.decodedOffset = record.byteOffset
+                } else {
+                    record.byteOffset = task.size
+                    record.decodedOffset = result.bytesDecoded
+                }
+            } else if result.streamError == nil {
+                malformed -= 1
+                record.lines -= 1
+                record.malformedLines -= 1
             }
         }
         var problems: [String] = []
@@ -182,5 +208,26 @@ struct FileDecoder {
 
     func makeAggregator(source: String) -> EventAggregator<PricerCoster> {
         EventAggregator(source: source, calendar: plan.calendar, coster: plan.coster)
+    }
+}
+
+/// Bounds no real record exceeds; events outside them are counted as malformed lines.
+enum EventBounds {
+    /// 1970-01-01 ..< 2200-01-01 UTC, in ms.
+    static let instants: Range<Int64> = 0..<7_258_118_400_000
+    /// 0 ... 2^40 tokens in any bucket (about 1.1e12: far above any single request).
+    static let tokens: ClosedRange<Int64> = 0...(1 << 40)
+
+    /// A duration (ms) kept only when finite and within 0 ... 30 days.
+    static func duration(_ ms: Double?) -> Double? {
+        guard let ms, ms.isFinite, ms >= 0, ms <= 2_592_000_000 else { return nil }
+        return ms
+    }
+
+    static func plausible(_ c: LLMCall) -> Bool {
+        instants.contains(c.instantMs) && tokens.contains(c.inputTokens) && tokens.contains(c.cacheReadTokens)
+            && tokens.contains(c.cacheWrite5mTokens) && tokens.contains(c.cacheWrite1hTokens)
+            && tokens.contains(c.outputTokens) && tokens.contains(c.reasoningTokens)
+            && (c.loggedCostUSD.map { $0.isFinite && $0 >= 0 && $0 < 1e9 } ?? true)
     }
 }

@@ -22,7 +22,9 @@ public enum Pipeline {
     public static func run(_ plan: RunPlan, progress: (@Sendable (RunProgress) -> Void)? = nil) async throws -> RunOutcome {
         let store = try StateStore(path: plan.statePath, timeZone: plan.calendar.identifier, rebuild: plan.rebuild)
         defer { store.close() }
-        let discovered = InputDiscovery.discover(plan.inputs)
+        var discovered = InputDiscovery.discover(plan.inputs)
+        let own = OwnFiles(plan.excludedPaths)
+        discovered.files.removeAll { own.contains($0) }
         var rows: [IngestFileRecord?] = Array(repeating: nil, count: discovered.files.count)
         var tasks: [FileTask] = []
         var previous: [Int: IngestFileRecord] = [:]
@@ -172,6 +174,47 @@ extension LogFormat {
         case .litellm, .kong, .bedrock, .otel: true
         case .claudeCode, .codex: false
         }
+    }
+}
+
+/// factorylog's own output folder and state files, recognized by absolute, symlink-resolved path.
+struct OwnFiles {
+    let prefixes: [String]
+
+    init(_ paths: [String]) {
+        var p: [String] = []
+        for path in paths where !path.isEmpty {
+            let abs = Self.absolute(path)
+            p.append(abs)
+        }
+        prefixes = p
+    }
+
+    /// True when `path` is one of the excluded paths, below one, or a state companion file
+    /// (`<state>-wal`, `<state>-shm`, `<state>.lock`, `<state>-journal`).
+    func contains(_ path: String) -> Bool {
+        guard !prefixes.isEmpty else { return false }
+        let abs = Self.absolute(path)
+        for p in prefixes {
+            if abs == p || abs.hasPrefix(p + "/") { return true }
+            for suffix in ["-wal", "-shm", ".lock", "-journal"] where abs == p + suffix { return true }
+            // the output folder's temporary twin while it is being written
+            let parent = (p as NSString).deletingLastPathComponent
+            let name = (p as NSString).lastPathComponent
+            if abs.hasPrefix(parent + "/." + name + ".tmp-") { return true }
+        }
+        return false
+    }
+
+    static func absolute(_ path: String) -> String {
+        var full = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        // resolve symlinks of the parent (the file itself may not exist yet)
+        let parent = (full as NSString).deletingLastPathComponent
+        if let resolved = realpath(parent, nil) {
+            full = String(cString: resolved) + "/" + (full as NSString).lastPathComponent
+            free(resolved)
+        }
+        return (full as NSString).standardizingPath
     }
 }
 

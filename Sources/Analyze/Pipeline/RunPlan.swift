@@ -26,6 +26,9 @@ public struct RunPlan: Sendable {
     public var statePath: String
     /// Discard the state first (`--rebuild`).
     public var rebuild: Bool = false
+    /// factorylog's own files, never read as logs even when they sit under an input folder: the
+    /// output folder (everything below it) and the state file (with its `-wal`, `-shm`, `.lock`).
+    public var excludedPaths: [String] = []
 
     public init(inputs: [String], format: LogFormat?, calendar: ReportCalendar, pricer: Pricer, costSource: CostSource, jobs: Int, statePath: String) {
         self.inputs = inputs
