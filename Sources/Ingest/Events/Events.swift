@@ -125,9 +125,11 @@ public struct LLMCall: Sendable, Hashable {
 
     public init(instantMs: Int64) { self.instantMs = instantMs }
 
-    public var cacheWriteTokens: Int64 { cacheWrite5mTokens + cacheWrite1hTokens }
-    /// input + cache read + cache write + output (tokens).
-    public var totalTokens: Int64 { inputTokens + cacheReadTokens + cacheWriteTokens + outputTokens }
+    /// 5-minute + 1-hour cache writes (tokens). Wrapping addition: decoders bound every count
+    /// to 2^40 (`Plausible`), so it never wraps for decoded events, and never traps.
+    public var cacheWriteTokens: Int64 { cacheWrite5mTokens &+ cacheWrite1hTokens }
+    /// input + cache read + cache write + output (tokens); wrapping like `cacheWriteTokens`.
+    public var totalTokens: Int64 { inputTokens &+ cacheReadTokens &+ cacheWriteTokens &+ outputTokens }
 }
 
 /// One tool request joined to its result (`tool_call`).

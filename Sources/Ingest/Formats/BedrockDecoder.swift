@@ -54,7 +54,7 @@ public struct BedrockDecoder: LogDecoder {
             return true
         }
         guard schema?.stringEquals("ModelInvocationLog") ?? false else { return .ignored }
-        guard let ts = timestamp, let instant = Timestamps.epochToMillis(ts) else { return .undecodable }
+        guard let ts = timestamp, let instant = Plausible.instantMs(Timestamps.epochToMillis(ts)) else { return .undecodable }
 
         var call = LLMCall(instantMs: instant)
         call.provider = "bedrock"
@@ -63,17 +63,18 @@ public struct BedrockDecoder: LogDecoder {
 
         // Tokens: top-level counts first.
         var inTok: Int64? = nil, outTok: Int64? = nil, reads: Int64? = nil, writes: Int64? = nil
+        var bad = false  // an implausible token count (`Plausible.tokens`) rejects the record
         input?.forEachMember { k, v in
             let k = GatewaySupport.Key(k)
-            if k("inputTokenCount") { inTok = GatewaySupport.int(v) }
-            else if k("cacheReadInputTokenCount") { reads = GatewaySupport.int(v) }
-            else if k("cacheWriteInputTokenCount") { writes = GatewaySupport.int(v) }
+            if k("inputTokenCount") { inTok = Plausible.tokens(v, &bad) }
+            else if k("cacheReadInputTokenCount") { reads = Plausible.tokens(v, &bad) }
+            else if k("cacheWriteInputTokenCount") { writes = Plausible.tokens(v, &bad) }
             return true
         }
         var body: JSONValue? = nil
         output?.forEachMember { k, v in
             let k = GatewaySupport.Key(k)
-            if k("outputTokenCount") { outTok = GatewaySupport.int(v) }
+            if k("outputTokenCount") { outTok = Plausible.tokens(v, &bad) }
             else if k("outputBodyJson") || k("outputBodyJSON") { body = v }
             return true
         }
@@ -85,7 +86,7 @@ public struct BedrockDecoder: LogDecoder {
                 if k("stopReason") { stopReason = v }
                 else if k("amazon-bedrock-guardrailAction") { guardrailAction = v }
                 else if k("usage") { usage = v }
-                else if k("metrics") { call.latencyMs = GatewaySupport.double(v["latencyMs"]) }
+                else if k("metrics") { call.latencyMs = Plausible.durationMs(GatewaySupport.double(v["latencyMs"])) }
                 return true
             }
         }
@@ -94,21 +95,22 @@ public struct BedrockDecoder: LogDecoder {
             // count twice, §4 quirks): take one. Anthropic InvokeModel bodies use snake_case.
             usage.forEachMember { k, v in
                 let k = GatewaySupport.Key(k)
-                if inTok == nil, k("inputTokens") || k("input_tokens") { inTok = GatewaySupport.int(v) }
-                else if outTok == nil, k("outputTokens") || k("output_tokens") { outTok = GatewaySupport.int(v) }
+                if inTok == nil, k("inputTokens") || k("input_tokens") { inTok = Plausible.tokens(v, &bad) }
+                else if outTok == nil, k("outputTokens") || k("output_tokens") { outTok = Plausible.tokens(v, &bad) }
                 else if reads == nil,
                     k("cacheReadInputTokens") || k("cacheReadInputTokenCount") || k("cache_read_input_tokens")
                 {
-                    reads = GatewaySupport.int(v)
+                    reads = Plausible.tokens(v, &bad)
                 } else if writes == nil,
                     k("cacheWriteInputTokens") || k("cacheWriteInputTokenCount")
                         || k("cache_creation_input_tokens")
                 {
-                    writes = GatewaySupport.int(v)
+                    writes = Plausible.tokens(v, &bad)
                 }
                 return true
             }
         }
+        guard !bad else { return .undecodable }
         call.inputTokens = inTok ?? 0
         call.cacheReadTokens = reads ?? 0
         call.cacheWrite5mTokens = writes ?? 0

@@ -12,12 +12,13 @@ enum _AgentText {
 
     /// An instant from a `timestamp` value: an ISO-8601 string (Claude Code, Codex:
     /// `formats/AGENTS.md` §1.3, §2.3) or an epoch number (some headless Codex lines, §2.3).
-    /// - Returns: UTC epoch ms, or nil when absent or unreadable.
+    /// - Returns: UTC epoch ms, or nil when absent, unreadable or outside `Plausible`'s instant
+    ///   range (1970 ..< 2200).
     static func instant(_ v: JSONValue?) -> Int64? {
         guard let v else { return nil }
         switch v.kind {
-        case .string: return Timestamps.parseISO8601(v)
-        case .number: return Timestamps.epochToMillis(v)
+        case .string: return Plausible.instantMs(Timestamps.parseISO8601(v))
+        case .number: return Plausible.instantMs(Timestamps.epochToMillis(v))
         default: return nil
         }
     }

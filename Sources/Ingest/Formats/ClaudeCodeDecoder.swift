@@ -185,7 +185,8 @@ public struct ClaudeCodeDecoder: LogDecoder {
         if isApiError {
             Self.readApiError(msg, into: &call)
         } else if let u = usage {
-            Self.readUsage(u, into: &call)
+            // an implausible count rejects the line; tool uses already read stay pending
+            guard Self.readUsage(u, into: &call) else { return .undecodable }
             call.loggedCostUSD = f.costUSD?.double
         }
         call.dedup = Self.claim(f, message: msg, isSidechain: pathIsSubagent || f.isSidechain?.bool == true,
@@ -196,21 +197,30 @@ public struct ClaudeCodeDecoder: LogDecoder {
     }
 
     /// Disjoint Anthropic buckets (§0, §1.3).
-    static func readUsage(_ u: JSONValue, into call: inout LLMCall) {
-        call.inputTokens = max(0, u["input_tokens"]?.int64 ?? 0)
-        call.cacheReadTokens = max(0, u["cache_read_input_tokens"]?.int64 ?? 0)
-        call.outputTokens = max(0, u["output_tokens"]?.int64 ?? 0)
-        let writes = max(0, u["cache_creation_input_tokens"]?.int64 ?? 0)
+    /// - Returns: false when a count is not a plausible token count (`Plausible.tokens`:
+    ///   negative, fractional, above 2^40): the record is undecodable.
+    static func readUsage(_ u: JSONValue, into call: inout LLMCall) -> Bool {
+        var bad = false
+        let input = Plausible.tokens(u["input_tokens"], &bad) ?? 0
+        let reads = Plausible.tokens(u["cache_read_input_tokens"], &bad) ?? 0
+        let output = Plausible.tokens(u["output_tokens"], &bad) ?? 0
+        let writes = Plausible.tokens(u["cache_creation_input_tokens"], &bad) ?? 0
+        var m5: Int64 = 0, h1: Int64 = 0
         if let split = u["cache_creation"], split.kind == .object {
-            let m5 = max(0, split["ephemeral_5m_input_tokens"]?.int64 ?? 0)
-            let h1 = max(0, split["ephemeral_1h_input_tokens"]?.int64 ?? 0)
-            if m5 + h1 > 0 {
-                call.cacheWrite5mTokens = m5
-                call.cacheWrite1hTokens = h1
-                return
-            }
+            m5 = Plausible.tokens(split["ephemeral_5m_input_tokens"], &bad) ?? 0
+            h1 = Plausible.tokens(split["ephemeral_1h_input_tokens"], &bad) ?? 0
         }
-        call.cacheWrite5mTokens = writes
+        guard !bad else { return false }
+        call.inputTokens = input
+        call.cacheReadTokens = reads
+        call.outputTokens = output
+        if m5 + h1 > 0 {
+            call.cacheWrite5mTokens = m5
+            call.cacheWrite1hTokens = h1
+        } else {
+            call.cacheWrite5mTokens = writes
+        }
+        return true
     }
 
     /// A locally generated API-error record: zero tokens, outcome from its text (§1.3).
@@ -286,7 +296,7 @@ public struct ClaudeCodeDecoder: LogDecoder {
         if let recorded = Self.recordedDuration(block, f) {
             call.durationMs = recorded
         } else if ts >= call.instantMs {
-            call.durationMs = Double(ts - call.instantMs)
+            call.durationMs = Plausible.durationMs(Double(ts - call.instantMs))
         }
         batch.toolCalls.append(call)
         if let reason {
@@ -364,14 +374,14 @@ public struct ClaudeCodeDecoder: LogDecoder {
     /// A duration the record states: `toolUseResult.durationMs`, else a subagent result's
     /// `<usage>… duration_ms: N</usage>` block (§1.3). In ms.
     static func recordedDuration(_ block: JSONValue, _ f: _ClaudeLine) -> Double? {
-        if let tur = f.toolUseResult, tur.kind == .object, let d = tur["durationMs"]?.double, d >= 0 { return d }
+        if let tur = f.toolUseResult, tur.kind == .object, let d = Plausible.durationMs(tur["durationMs"]?.double) { return d }
         guard let content = block["content"] else { return nil }
         var found: Double? = nil
         func scan(_ v: JSONValue) {
             guard found == nil, let raw = v.rawStringBytes, let u = _AgentText.find(raw, "<usage>"),
                 let k = _AgentText.find(raw, "duration_ms: ", from: u)
             else { return }
-            if let n = _AgentText.integer(raw, at: k + 13), n >= 0 { found = Double(n) }
+            if let n = _AgentText.integer(raw, at: k + 13), let d = Plausible.durationMs(Double(n)) { found = d }
         }
         if content.kind == .string {
             scan(content)

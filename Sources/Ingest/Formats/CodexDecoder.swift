@@ -163,7 +163,8 @@ public struct CodexDecoder: LogDecoder {
     mutating func tokenCount(_ p: JSONValue, at ts: Int64, line: Int, into batch: inout EventBatch) -> LineDisposition {
         guard let info = p["info"], info.kind == .object, let tot = info["total_token_usage"], tot.kind == .object
         else { return .ignored }
-        let cur = _CodexUsage(tot)
+        // an implausible counter (`Plausible.tokens`) rejects the line and leaves the baseline
+        guard let cur = _CodexUsage(tot) else { return .undecodable }
         if isFork && !replayDone {
             let sec = ts >= 0 ? ts / 1000 : (ts - 999) / 1000
             if replaySecond == nil { replaySecond = sec }
@@ -181,7 +182,8 @@ public struct CodexDecoder: LogDecoder {
             baseline = cur
             return .decoded
         } else if let last = info["last_token_usage"], last.kind == .object {
-            delta = _CodexUsage(last)
+            guard let l = _CodexUsage(last) else { return .undecodable }
+            delta = l
         } else {
             baseline = cur
             return .decoded
@@ -239,7 +241,7 @@ public struct CodexDecoder: LogDecoder {
         if let d = p["duration"], d.kind == .object {
             let secs = d["secs"]?.int64 ?? 0
             let nanos = d["nanos"]?.int64 ?? 0
-            r.durationMs = Double(secs) * 1000 + Double(nanos) / 1e6
+            r.durationMs = Plausible.durationMs(Double(secs) * 1000 + Double(nanos) / 1e6)
         }
         if isExec {
             if p["status"]?.stringEquals("declined") == true {
@@ -264,7 +266,7 @@ public struct CodexDecoder: LogDecoder {
         if let d = r.durationMs {
             call.durationMs = d
         } else if ts >= call.instantMs {
-            call.durationMs = Double(ts - call.instantMs)
+            call.durationMs = Plausible.durationMs(Double(ts - call.instantMs))
         }
         batch.toolCalls.append(call)
         if let reason = r.reason {
@@ -299,7 +301,7 @@ public struct CodexDecoder: LogDecoder {
         if _AgentText.hasPrefix(raw, "Exit code: ") {
             if let code = _AgentText.integer(raw, at: 11) { r.outcome = code == 0 ? .ok : .error }
             if let w = _AgentText.find(raw, "Wall time: ", limit: 256), let s = _AgentText.decimal(raw, at: w + 11) {
-                r.durationMs = s * 1000
+                r.durationMs = Plausible.durationMs(s * 1000)
             }
             return
         }
@@ -310,7 +312,7 @@ public struct CodexDecoder: LogDecoder {
                 guard case .success(let doc) = JSONDocument.parse(bytes), let meta = doc["metadata"], meta.kind == .object
                 else { return }
                 if let code = meta["exit_code"]?.int64 { r.outcome = code == 0 ? .ok : .error }
-                if let s = meta["duration_seconds"]?.double, s >= 0 { r.durationMs = s * 1000 }
+                if let s = meta["duration_seconds"]?.double, let d = Plausible.durationMs(s * 1000) { r.durationMs = d }
             }
         }
     }
@@ -348,14 +350,21 @@ struct _CodexUsage {
 
     init() {}
 
-    init(_ v: JSONValue) {
-        input = v["input_tokens"]?.int64 ?? 0
-        cached = v["cached_input_tokens"]?.int64 ?? 0
-        output = v["output_tokens"]?.int64 ?? 0
-        reasoning = v["reasoning_output_tokens"]?.int64 ?? 0
-        total = v["total_tokens"]?.int64 ?? (input + output)
+    /// Reads a snapshot; nil when a count is not a plausible token count (`Plausible.tokens`:
+    /// negative, fractional, above 2^40). Every field then lies in 0…2^40, so `minus` and
+    /// `input + output` cannot overflow.
+    init?(_ v: JSONValue) {
+        var bad = false
+        input = Plausible.tokens(v["input_tokens"], &bad) ?? 0
+        cached = Plausible.tokens(v["cached_input_tokens"], &bad) ?? 0
+        output = Plausible.tokens(v["output_tokens"], &bad) ?? 0
+        reasoning = Plausible.tokens(v["reasoning_output_tokens"], &bad) ?? 0
+        let t = Plausible.tokens(v["total_tokens"], &bad)
+        if bad { return nil }
+        total = t ?? (input + output)
     }
 
+    /// Field-wise difference (each in −2^40…2^40 for snapshots read by `init?(_:)`).
     func minus(_ b: _CodexUsage) -> _CodexUsage {
         var d = _CodexUsage()
         d.input = input - b.input

@@ -156,7 +156,8 @@ enum GatewaySupport {
     /// < 1e14 ms, < 1e17 µs, else ns. Strings are ISO-8601 / naive date-times
     /// (`Timestamps.parseISO8601`), with fraction digits 4–6 kept as microseconds
     /// (`"2025-01-24 09:20:46.847371"` → …46.847371 s). Source: `formats/GATEWAYS.md` §1 quirk 3.
-    /// - Returns: nil for null, empty or unparseable values.
+    /// - Returns: nil for null, empty or unparseable values, and numbers beyond `Int64` µs (no
+    ///   trap; the instant range is checked by the caller, `Plausible.isInstantMicros`).
     static func epochMicros(_ v: JSONValue?) -> Int64? {
         guard let v else { return nil }
         switch v.kind {
@@ -175,11 +176,11 @@ enum GatewaySupport {
     private static func numberMicros(_ v: JSONValue) -> Int64? {
         guard let d = v.double else { return nil }
         let a = abs(d)
-        if a < 1e11 { return Int64((d * 1e6).rounded()) }
-        if a < 1e14 { return Int64((d * 1e3).rounded()) }
-        if a < 1e17 { return Int64(d.rounded()) }
+        if a < 1e11 { return Plausible.int64(d * 1e6) }
+        if a < 1e14 { return Plausible.int64(d * 1e3) }
+        if a < 1e17 { return Plausible.int64(d) }
         if let i = v.int64 { return i / 1000 }
-        return Int64((d / 1e3).rounded(.down))
+        return Plausible.int64(d / 1e3, rounding: .down)
     }
 
     /// Digits 4–6 of the fraction of `YYYY-MM-DD?HH:MM:SS.ffffff…` as microseconds (0 when absent).

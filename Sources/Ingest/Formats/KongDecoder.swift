@@ -68,7 +68,9 @@ public struct KongDecoder: LogDecoder {
                 }
                 return true
             }
-            return any ? .decoded : (bad ? .undecodable : .ignored)
+            // a record rejected (e.g. an implausible number) makes the line malformed; the other
+            // records of the batch still count
+            return bad ? .undecodable : (any ? .decoded : .ignored)
         }
         return decodeRecord(root, line: line, into: &batch)
     }
@@ -106,7 +108,11 @@ public struct KongDecoder: LogDecoder {
     mutating func decodeRecord(_ root: JSONValue, line: Int, into batch: inout EventBatch) -> LineDisposition {
         guard root.kind == .object else { return .undecodable }
         let r = Record(root)
-        if let t = GatewaySupport.present(r.startedAt).flatMap({ Timestamps.epochToMillis($0) }) { lastInstantMs = t }
+        if let s = GatewaySupport.present(r.startedAt) {
+            // an instant outside `Plausible`'s range (or unreadable) rejects the record
+            guard let t = Plausible.instantMs(Timestamps.epochToMillis(s)) else { return .undecodable }
+            lastInstantMs = t
+        }
         guard let ai = r.ai, ai.kind == .object else { return .ignored }
         guard let instant = lastInstantMs else { return .ignored }
 
@@ -126,7 +132,8 @@ public struct KongDecoder: LogDecoder {
         var produced = false
 
         if let proxy {
-            emitCall(proxy, record: r, instant: instant, status: status, principal: principal, line: line, into: &batch)
+            guard emitCall(proxy, record: r, instant: instant, status: status, principal: principal, line: line, into: &batch)
+            else { return .undecodable }
             produced = true
         } else if let status, status == 401 || status == 403 {
             // Refused before the AI plugin ran (auth plugin): a denial of the route.
@@ -149,10 +156,12 @@ public struct KongDecoder: LogDecoder {
 
     // MARK: - LLM call
 
+    /// Appends the model call (and its denial). - Returns: false, appending nothing, when a token
+    /// count is not plausible (`Plausible.tokens`).
     func emitCall(
         _ proxy: JSONValue, record r: Record, instant: Int64, status: Int?, principal: String, line: Int,
         into batch: inout EventBatch
-    ) {
+    ) -> Bool {
         var meta: JSONValue? = nil, usage: JSONValue? = nil, lakera: JSONValue? = nil
         proxy.forEachMember { k, v in
             let k = GatewaySupport.Key(k)
@@ -185,18 +194,20 @@ public struct KongDecoder: LogDecoder {
             var prompt: Int64? = nil, completion: Int64? = nil, input: Int64? = nil, output: Int64? = nil
             var cached: Int64 = 0, reasoning: Int64 = 0
             var ttft: Double? = nil, cost: Double? = nil
+            var bad = false
             usage.forEachMember { k, v in
                 let k = GatewaySupport.Key(k)
-                if k("prompt_tokens") || k("prompt_token") { prompt = GatewaySupport.int(v) }
-                else if k("completion_tokens") || k("completion_token") { completion = GatewaySupport.int(v) }
-                else if k("input_tokens") { input = GatewaySupport.int(v) }
-                else if k("output_tokens") { output = GatewaySupport.int(v) }
-                else if k("prompt_tokens_details") { cached = GatewaySupport.int(v["cached_tokens"]) ?? 0 }
-                else if k("completion_tokens_details") { reasoning = GatewaySupport.int(v["reasoning_tokens"]) ?? 0 }
-                else if k("time_to_first_token") { ttft = GatewaySupport.double(v) }
+                if k("prompt_tokens") || k("prompt_token") { prompt = Plausible.tokens(v, &bad) }
+                else if k("completion_tokens") || k("completion_token") { completion = Plausible.tokens(v, &bad) }
+                else if k("input_tokens") { input = Plausible.tokens(v, &bad) }
+                else if k("output_tokens") { output = Plausible.tokens(v, &bad) }
+                else if k("prompt_tokens_details") { cached = Plausible.tokens(v["cached_tokens"], &bad) ?? 0 }
+                else if k("completion_tokens_details") { reasoning = Plausible.tokens(v["reasoning_tokens"], &bad) ?? 0 }
+                else if k("time_to_first_token") { ttft = Plausible.durationMs(GatewaySupport.double(v)) }
                 else if k("cost") { cost = GatewaySupport.double(v) }
                 return true
             }
+            guard !bad else { return false }
             let p = prompt ?? input ?? 0
             let c = completion ?? output ?? 0
             call.inputTokens = GatewaySupport.uncachedInput(prompt: p, reads: cached, writes: 0)
@@ -207,7 +218,7 @@ public struct KongDecoder: LogDecoder {
             if let t = ttft, t > 0, llmLatency == nil || t < llmLatency! { call.ttftMs = t }
             if let cost, cost > 0 { call.loggedCostUSD = cost }
         }
-        if let l = GatewaySupport.double(r.latencies?["request"]) { call.latencyMs = l }
+        if let l = Plausible.durationMs(GatewaySupport.double(r.latencies?["request"])) { call.latencyMs = l }
 
         var reason: PermissionReason? = nil
         if let status {
@@ -231,6 +242,7 @@ public struct KongDecoder: LogDecoder {
             p.subject = call.model.isEmpty ? (GatewaySupport.string(r.route?["name"]) ?? "") : call.model
             batch.permissions.append(p)
         }
+        return true
     }
 
     // MARK: - MCP
@@ -273,7 +285,8 @@ public struct KongDecoder: LogDecoder {
             t.tool = GatewaySupport.string(name) ?? ""
             t.principal = principal
             t.session = session
-            if let ms = GatewaySupport.double(latency) {
+            // a duration outside 0…30 days is dropped (`Plausible.durationMs`): instant + ms cannot overflow
+            if let ms = Plausible.durationMs(GatewaySupport.double(latency)) {
                 t.durationMs = ms
                 t.endMs = instant + Int64(ms.rounded())
             }

@@ -198,16 +198,21 @@ public struct LiteLLMDecoder: LogDecoder {
 
     static func emit(_ r: Row, meta mv: JSONValue?, line: Int, into batch: inout EventBatch) -> LineDisposition {
         let m = Metadata(mv)
-        guard let startUs = GatewaySupport.epochMicros(r.startTime) else { return .undecodable }
+        // An instant outside `Plausible`'s range rejects the row; a bad end or first-token time
+        // only drops latency / TTFT (the differences of in-range instants cannot overflow).
+        guard let startUs = GatewaySupport.epochMicros(r.startTime), Plausible.isInstantMicros(startUs)
+        else { return .undecodable }
         var call = LLMCall(instantMs: floorDiv(startUs, 1000))
 
         // Time: latency = endTime − startTime; TTFT only when the first token came before the end.
-        let endUs = GatewaySupport.epochMicros(GatewaySupport.present(r.endTime))
-        if let endUs, endUs >= startUs { call.latencyMs = Double(endUs - startUs) / 1000 }
-        if let cst = GatewaySupport.epochMicros(GatewaySupport.present(r.completionStartTime)), cst >= startUs,
-            endUs == nil || cst < endUs!
+        let endUs = GatewaySupport.epochMicros(GatewaySupport.present(r.endTime)).flatMap {
+            Plausible.isInstantMicros($0) ? $0 : nil
+        }
+        if let endUs, endUs >= startUs { call.latencyMs = Plausible.durationMs(Double(endUs - startUs) / 1000) }
+        if let cst = GatewaySupport.epochMicros(GatewaySupport.present(r.completionStartTime)),
+            Plausible.isInstantMicros(cst), cst >= startUs, endUs == nil || cst < endUs!
         {
-            call.ttftMs = Double(cst - startUs) / 1000
+            call.ttftMs = Plausible.durationMs(Double(cst - startUs) / 1000)
         }
 
         // Dimensions.
@@ -229,7 +234,7 @@ public struct LiteLLMDecoder: LogDecoder {
         // Tokens.
         let usage = usageObject(m.usageObject) ?? usageObject(r.hiddenParams?["usage_object"])
             ?? (r.response?.kind == .object ? usageObject(r.response?["usage"]) : nil)
-        setTokens(&call, usage: usage, row: r)
+        guard setTokens(&call, usage: usage, row: r) else { return .undecodable }
 
         // Cost.
         call.loggedCostUSD = GatewaySupport.double(r.responseCost) ?? GatewaySupport.double(r.spend)
@@ -260,36 +265,41 @@ public struct LiteLLMDecoder: LogDecoder {
 
     /// Disjoint buckets from a LiteLLM usage object (OpenAI shape plus Anthropic cache fields), or
     /// from the row's `prompt_tokens`/`completion_tokens` when there is none.
-    static func setTokens(_ call: inout LLMCall, usage: JSONValue?, row r: Row) {
+    /// - Returns: false when a count read is not a plausible token count (`Plausible.tokens`):
+    ///   the row is undecodable.
+    @discardableResult
+    static func setTokens(_ call: inout LLMCall, usage: JSONValue?, row r: Row) -> Bool {
+        var bad = false
         var prompt: Int64? = nil, completion: Int64? = nil
         var reads: Int64 = 0, writes: Int64 = 0, writes1h: Int64 = 0, reasoning: Int64 = 0
         if let u = usage {
             var inputTokens: Int64? = nil, outputTokens: Int64? = nil
             u.forEachMember { k, v in
                 let k = GatewaySupport.Key(k)
-                if k("prompt_tokens") { prompt = GatewaySupport.int(v) }
-                else if k("completion_tokens") { completion = GatewaySupport.int(v) }
-                else if k("input_tokens") { inputTokens = GatewaySupport.int(v) }
-                else if k("output_tokens") { outputTokens = GatewaySupport.int(v) }
+                if k("prompt_tokens") { prompt = Plausible.tokens(v, &bad) }
+                else if k("completion_tokens") { completion = Plausible.tokens(v, &bad) }
+                else if k("input_tokens") { inputTokens = Plausible.tokens(v, &bad) }
+                else if k("output_tokens") { outputTokens = Plausible.tokens(v, &bad) }
                 else if k("prompt_tokens_details") || k("input_tokens_details") {
-                    reads = max(reads, GatewaySupport.int(v["cached_tokens"]) ?? 0)
-                    if writes == 0 { writes = GatewaySupport.int(v["cache_creation_tokens"]) ?? 0 }
+                    reads = max(reads, Plausible.tokens(v["cached_tokens"], &bad) ?? 0)
+                    if writes == 0 { writes = Plausible.tokens(v["cache_creation_tokens"], &bad) ?? 0 }
                 } else if k("cache_read_input_tokens") {
-                    reads = max(reads, GatewaySupport.int(v) ?? 0)
+                    reads = max(reads, Plausible.tokens(v, &bad) ?? 0)
                 } else if k("cache_creation_input_tokens") {
-                    if let w = GatewaySupport.int(v) { writes = w }
+                    if let w = Plausible.tokens(v, &bad) { writes = w }
                 } else if k("cache_creation") {
-                    writes1h = GatewaySupport.int(v["ephemeral_1h_input_tokens"]) ?? 0
+                    writes1h = Plausible.tokens(v["ephemeral_1h_input_tokens"], &bad) ?? 0
                 } else if k("completion_tokens_details") || k("output_tokens_details") {
-                    reasoning = max(reasoning, GatewaySupport.int(v["reasoning_tokens"]) ?? 0)
+                    reasoning = max(reasoning, Plausible.tokens(v["reasoning_tokens"], &bad) ?? 0)
                 }
                 return true
             }
             if prompt == nil { prompt = inputTokens }
             if completion == nil { completion = outputTokens }
         }
-        let p = prompt ?? GatewaySupport.int(r.promptTokens) ?? 0
-        let c = completion ?? GatewaySupport.int(r.completionTokens) ?? 0
+        let p = prompt ?? Plausible.tokens(r.promptTokens, &bad) ?? 0
+        let c = completion ?? Plausible.tokens(r.completionTokens, &bad) ?? 0
+        guard !bad else { return false }
         call.inputTokens = GatewaySupport.uncachedInput(prompt: p, reads: reads, writes: writes)
         call.cacheReadTokens = reads
         let w1h = min(writes1h, writes)
@@ -297,6 +307,7 @@ public struct LiteLLMDecoder: LogDecoder {
         call.cacheWrite5mTokens = writes - w1h
         call.outputTokens = c
         call.reasoningTokens = min(reasoning, c)
+        return true
     }
 
     /// Sets outcome, HTTP status and error type; returns the permission reason of a denial.

@@ -66,18 +66,22 @@ public struct OTelDecoder: LogDecoder {
             return true
         }
         let before = batch.eventCount
+        // a span rejected for an implausible number makes the line malformed; the other spans
+        // of the export still count
+        var ok = true
         if let rs = resourceSpans, rs.kind == .array {
             rs.forEachElement { r in
-                decodeResourceSpans(r, line: line, into: &batch)
+                if !decodeResourceSpans(r, line: line, into: &batch) { ok = false }
                 return true
             }
         } else if isOtherSignal {
             return .undecodable
         } else if span.isSpan {
-            decodeSpan(span, resource: Resource(), line: line, into: &batch)
+            ok = decodeSpan(span, resource: Resource(), line: line, into: &batch)
         } else {
             return .undecodable
         }
+        if !ok { return .undecodable }
         return batch.eventCount > before ? .decoded : .ignored
     }
 
@@ -102,7 +106,8 @@ public struct OTelDecoder: LogDecoder {
         }
     }
 
-    func decodeResourceSpans(_ r: JSONValue, line: Int, into batch: inout EventBatch) {
+    /// - Returns: false when a span was rejected (see `decodeSpan`).
+    func decodeResourceSpans(_ r: JSONValue, line: Int, into batch: inout EventBatch) -> Bool {
         var resourceV: JSONValue? = nil, scopeSpans: JSONValue? = nil, legacy: JSONValue? = nil
         r.forEachMember { k, v in
             let k = GatewaySupport.Key(k)
@@ -112,10 +117,11 @@ public struct OTelDecoder: LogDecoder {
             return true
         }
         let resource = Resource(resourceV)
+        var ok = true
         func spans(of list: JSONValue?) {
             list?.forEachElement { scope in
                 scope["spans"]?.forEachElement { span in
-                    decodeSpan(span, resource: resource, line: line, into: &batch)
+                    if !decodeSpan(span, resource: resource, line: line, into: &batch) { ok = false }
                     return true
                 }
                 return true
@@ -123,6 +129,7 @@ public struct OTelDecoder: LogDecoder {
         }
         spans(of: scopeSpans)
         spans(of: legacy)
+        return ok
     }
 
     // MARK: - Span
@@ -158,17 +165,21 @@ public struct OTelDecoder: LogDecoder {
         }
     }
 
-    func decodeSpan(_ span: JSONValue, resource: Resource, line: Int, into batch: inout EventBatch) {
-        guard span.kind == .object else { return }
+    func decodeSpan(_ span: JSONValue, resource: Resource, line: Int, into batch: inout EventBatch) -> Bool {
+        guard span.kind == .object else { return true }
         var f = SpanFields()
         span.forEachMember { k, v in
             _ = f.take(GatewaySupport.Key(k), v)
             return true
         }
-        decodeSpan(f, resource: resource, line: line, into: &batch)
+        return decodeSpan(f, resource: resource, line: line, into: &batch)
     }
 
-    func decodeSpan(_ f: SpanFields, resource: Resource, line: Int, into batch: inout EventBatch) {
+    /// Appends the span's event, if it is a model or tool span.
+    /// - Returns: false, appending nothing, when the span is rejected: a start time outside
+    ///   `Plausible`'s instant range or an implausible token count. An end or first-token time
+    ///   out of range only drops latency / duration / TTFT.
+    func decodeSpan(_ f: SpanFields, resource: Resource, line: Int, into batch: inout EventBatch) -> Bool {
         let name = f.name, startV = f.start, endV = f.end, events = f.events, status = f.status
         let attributes = f.attributes
         var a = OTelAttributes()
@@ -178,9 +189,14 @@ public struct OTelDecoder: LogDecoder {
         }
 
         let kind = a.spanKind(name: name)
-        guard kind != .other else { return }
-        guard let startNs = GatewaySupport.int(startV) else { return }
-        let endNs = GatewaySupport.int(endV)
+        guard kind != .other else { return true }
+        guard let startNs = GatewaySupport.int(startV) else {
+            // a start that is a number but not an Int64 (1e30, 1e400) is out of range too
+            return !(startV?.kind == .number || GatewaySupport.double(startV) != nil)
+        }
+        guard Plausible.isInstantNanos(startNs) else { return false }
+        // in range, so end − start and first token − start cannot overflow
+        let endNs = GatewaySupport.int(endV).flatMap { Plausible.isInstantNanos($0) ? $0 : nil }
         let instant = Self.floorDiv(startNs, 1_000_000)
         let isError = Self.isErrorStatus(status) || GatewaySupport.isNonEmptyString(a.errorType)
 
@@ -198,20 +214,25 @@ public struct OTelDecoder: LogDecoder {
             call.team = GatewaySupport.string(resource.tenantId) ?? ""
             call.principal = principal ?? ""
             call.session = session
-            let prompt = a.inputTokens ?? 0
-            let reads = a.cacheReadTokens ?? 0
-            let writes = a.cacheWriteTokens ?? 0
-            let output = a.outputTokens ?? 0
+            var bad = false
+            let prompt = Plausible.tokens(a.input.value, &bad) ?? 0
+            let reads = Plausible.tokens(a.cacheRead.value, &bad) ?? 0
+            let writes = Plausible.tokens(a.cacheWrite.value, &bad) ?? 0
+            let output = Plausible.tokens(a.output.value, &bad) ?? 0
+            let reasoning = Plausible.tokens(a.reasoning.value, &bad) ?? 0
+            guard !bad else { return false }
             call.inputTokens = GatewaySupport.uncachedInput(prompt: prompt, reads: reads, writes: writes)
             call.cacheReadTokens = reads
             call.cacheWrite5mTokens = writes
             call.outputTokens = output
-            call.reasoningTokens = min(a.reasoningTokens ?? 0, output)
-            if let endNs, endNs >= startNs { call.latencyMs = Double(endNs - startNs) / 1e6 }
+            call.reasoningTokens = min(reasoning, output)
+            if let endNs, endNs >= startNs { call.latencyMs = Plausible.durationMs(Double(endNs - startNs) / 1e6) }
             if let s = a.ttftSeconds, s >= 0 {
-                call.ttftMs = s * 1000
-            } else if let firstToken = Self.firstTokenEventNs(events), firstToken >= startNs {
-                call.ttftMs = Double(firstToken - startNs) / 1e6
+                call.ttftMs = Plausible.durationMs(s * 1000)
+            } else if let firstToken = Self.firstTokenEventNs(events), Plausible.isInstantNanos(firstToken),
+                firstToken >= startNs
+            {
+                call.ttftMs = Plausible.durationMs(Double(firstToken - startNs) / 1e6)
             }
             var reason: PermissionReason? = nil
             if let code = a.httpStatus {
@@ -241,7 +262,7 @@ public struct OTelDecoder: LogDecoder {
             t.session = session
             if let endNs, endNs >= startNs {
                 t.endMs = Self.floorDiv(endNs, 1_000_000)
-                t.durationMs = Double(endNs - startNs) / 1e6
+                t.durationMs = Plausible.durationMs(Double(endNs - startNs) / 1e6)
                 t.outcome = isError ? .error : .ok
             } else {
                 t.outcome = isError ? .error : .unknown
@@ -251,6 +272,7 @@ public struct OTelDecoder: LogDecoder {
         case .other:
             break
         }
+        return true
     }
 
     @inline(__always)

@@ -107,6 +107,8 @@ public enum Timestamps {
 
     /// An epoch number of unknown unit (s, ms, µs or ns, float or integer, or a string of
     /// digits) → ms, judged by magnitude: < 1e11 seconds, < 1e14 ms, < 1e17 µs, else ns.
+    /// - Returns: nil when unreadable or beyond `Int64` ms (`1e30`: no trap). The range is not
+    ///   judged here: decoders check `Plausible.isInstantMs`.
     public static func epochToMillis(_ v: JSONValue) -> Int64? {
         if v.kind == .string, let t = parseISO8601(v) { return t }
         guard let d = v.double else { return nil }
@@ -116,6 +118,6 @@ public enum Timestamps {
         if a < 1e17 { return Int64((d / 1000).rounded(.down)) }
         // nanoseconds: use the integer when exact
         if let i = v.int64 { return i / 1_000_000 }
-        return Int64((d / 1e6).rounded(.down))
+        return Plausible.int64(d / 1e6, rounding: .down)
     }
 }
