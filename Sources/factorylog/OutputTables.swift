@@ -35,7 +35,11 @@ enum SummaryText {
         let counts = Dictionary(grouping: outcome.files, by: \.status).mapValues(\.count)
         let read = outcome.files.reduce(Int64(0)) { $0 + ($1.status == .skipped || $1.status == .pruned ? 0 : $1.bytesRead) }
         let fileParts = IngestStatus.allCases.compactMap { st in counts[st].map { "\($0) \(st.rawValue)" } }
-        lines.append(String(format: "factorylog: %d files (%@), %.1f MB read in %.1f s", outcome.files.count, fileParts.joined(separator: ", "), Double(read) / 1e6, elapsed))
+        if outcome.files.isEmpty {
+            lines.append(String(format: "factorylog: no input files found, %.1f s", elapsed))
+        } else {
+            lines.append(String(format: "factorylog: %d files (%@), %.1f MB read in %.1f s", outcome.files.count, fileParts.joined(separator: ", "), Double(read) / 1e6, elapsed))
+        }
         var period = ""
         if let f = s.firstDay, let l = s.lastDay {
             period = " over \(ReportCalendar.formatDay(f))…\(ReportCalendar.formatDay(l))"
