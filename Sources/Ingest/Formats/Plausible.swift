@@ -36,8 +36,8 @@ enum Plausible {
 
     // MARK: - Tokens
 
-    /// A token count: nil when absent, `null` or not numeric (a non-numeric string: "not
-    /// given", as before); the count when it is an integer in `0...maxTokens`. Any other number
+    /// A token count: nil when absent, `null` or not numeric (`""` or a string not starting like
+    /// a number: "not given", as before); the count when it is an integer in `0...maxTokens`. Any other number
     /// (negative, fractional, larger, or beyond `Double` range like `1e400`) sets `bad` and
     /// returns nil: the caller rejects the record.
     @inline(__always)
@@ -49,8 +49,18 @@ enum Plausible {
             return nil
         }
         // a number that is not an Int64 (1.5, 1e30, 1e400), or a numeric string out of range
-        if v.kind == .number || v.double != nil { bad = true }
+        if v.kind == .number || v.double != nil || looksNumeric(v) { bad = true }
         return nil
+    }
+
+    /// A string value starting like a number (`"1e400"`, `"-5x"`): its contents begin with a digit,
+    /// `-`, `+` or `.`. Such a string that does not read as a count is an implausible count, not
+    /// an absent one.
+    @inline(__always)
+    static func looksNumeric(_ v: JSONValue) -> Bool {
+        guard let raw = v.rawStringBytes, raw.count > 0 else { return false }
+        let c = raw[0]
+        return (c >= 0x30 && c <= 0x39) || c == 0x2D || c == 0x2B || c == 0x2E
     }
 
     // MARK: - Instants
