@@ -202,3 +202,45 @@ def test_results_do_not_depend_on_jobs_or_input_order(tmp_path):
     for t in outs[0]:
         assert outs[0][t] == outs[1][t], t
     assert sum(r["requests"] for r in outs[0]["usage_daily"]) > 0
+
+
+def test_own_state_and_outputs_are_not_read_as_logs(tmp_path):
+    """`factorylog run .` with the state and outputs inside the input folder reads only the logs."""
+    write_lines(tmp_path / "access.jsonl", [kong_record(i) for i in range(2)])
+    for _ in range(2):
+        p = subprocess.run([BIN, "run", ".", "--out", "out", "--state", "st.sqlite", "--prices", PRICES, "--quiet"],
+                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        assert p.returncode == 0, p.stderr
+    paths = [r["path"] for r in table(tmp_path, "ingest_files")]
+    assert paths == ["./access.jsonl"]
+    assert totals(tmp_path) == (2, 4000, 0.02)
+
+
+def test_report_and_trend_use_the_state_and_refuse_a_missing_one(tmp_path):
+    write_lines(tmp_path / "logs" / "access.jsonl", [kong_record(0)])
+    p = subprocess.run([BIN, "run", "logs", "--out", "out", "--state", "st.sqlite", "--prices", PRICES, "--quiet",
+                        "--tz", "Europe/Berlin"], cwd=tmp_path, capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    # No --tz: report and trend take the state's own time zone.
+    p = subprocess.run([BIN, "report", "--state", "st.sqlite", "--out", "again", "--quiet"], cwd=tmp_path, capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert pq.read_table(tmp_path / "again" / "usage_daily.parquet").to_pylist() == table(tmp_path, "usage_daily")
+    p = subprocess.run([BIN, "trend", "--state", "st.sqlite"], cwd=tmp_path, capture_output=True, text=True)
+    assert p.returncode == 0 and "2026-W23" in p.stdout, p.stdout + p.stderr
+    # A mistyped state is an error, not a new empty state.
+    p = subprocess.run([BIN, "report", "--state", "typo.sqlite", "--out", "out"], cwd=tmp_path, capture_output=True, text=True)
+    assert p.returncode == 2 and "no state at typo.sqlite" in p.stderr
+    assert not (tmp_path / "typo.sqlite").exists()
+    assert table(tmp_path, "usage_daily")  # the earlier outputs are untouched
+
+
+def test_out_of_range_numbers_are_counted_not_fatal(tmp_path):
+    good = kong_record(0)
+    bad = [good.replace('"completion_tokens":500', '"completion_tokens":5000000000000000000'),
+           good.replace('"started_at":', '"started_at":1e30,"x":'),
+           good.replace('"prompt_tokens":2000', '"prompt_tokens":-2000')]
+    write_lines(tmp_path / "logs" / "access.jsonl", [good] + bad)
+    run(tmp_path, "logs")
+    assert totals(tmp_path) == (1, 2000, 0.01)
+    row = table(tmp_path, "ingest_files")[0]
+    assert row["status"] == "partial" and row["malformed_lines"] == 3, row
