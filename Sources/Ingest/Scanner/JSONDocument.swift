@@ -244,63 +244,16 @@ struct _JSONValidator {
     }
 
     /// Past the closing quote of the string at `from`; -1 unterminated, -2 bad escape,
-    /// -3 raw control byte.
+    /// -3 raw control byte. (The same scan as the tape validator's.)
     @inline(__always)
     func string(_ from: Int) -> Int {
-        var i = from &+ 1
-        while true {
-            i = _scanStringSpecial(p, i, end)
-            if i >= end { return -1 }
-            let c = p[i]
-            if c == 0x22 { return i &+ 1 }
-            if c < 0x20 { return -3 }
-            // a backslash
-            i &+= 1
-            guard i < end else { return -1 }
-            switch p[i] {
-            case 0x22, 0x5C, 0x2F, 0x62, 0x66, 0x6E, 0x72, 0x74:
-                i &+= 1
-            case 0x75:
-                for k in 1...4 {
-                    guard i &+ k < end else { return -1 }
-                    if _hexValue(p[i &+ k]) < 0 { return -2 }
-                }
-                i &+= 5
-            default:
-                return -2
-            }
-        }
+        var escaped: UInt8 = 0
+        return _tapeStringSlow(p, from, end, &escaped)
     }
 
     /// Past the number at `from` (RFC 8259 §6 grammar), or -1.
     @inline(__always)
-    func number(_ from: Int) -> Int {
-        var i = from
-        if p[i] == 0x2D { i &+= 1 }
-        guard i < end else { return -1 }
-        if p[i] == 0x30 {
-            i &+= 1
-        } else if p[i] >= 0x31 && p[i] <= 0x39 {
-            i &+= 1
-            while i < end, p[i] &- 0x30 < 10 { i &+= 1 }
-        } else {
-            return -1
-        }
-        if i < end, p[i] == 0x2E {
-            i &+= 1
-            let s = i
-            while i < end, p[i] &- 0x30 < 10 { i &+= 1 }
-            if i == s { return -1 }
-        }
-        if i < end, p[i] | 0x20 == 0x65 {
-            i &+= 1
-            if i < end, p[i] == 0x2B || p[i] == 0x2D { i &+= 1 }
-            let s = i
-            while i < end, p[i] &- 0x30 < 10 { i &+= 1 }
-            if i == s { return -1 }
-        }
-        return i
-    }
+    func number(_ from: Int) -> Int { _validateNumber(p, from, end) }
 }
 
 /// The value of one hex digit, or -1.
@@ -312,4 +265,35 @@ func _hexValue(_ c: UInt8) -> Int {
     case 0x61...0x66: return Int(c &- 0x61 &+ 10)
     default: return -1
     }
+}
+
+/// Past the JSON number starting at `p[from]` (RFC 8259 §6 grammar: `-? (0 | [1-9][0-9]*)
+/// (. [0-9]+)? ([eE] [+-]? [0-9]+)?`), or -1. Shared by both validators.
+@inline(__always)
+func _validateNumber(_ p: UnsafePointer<UInt8>, _ from: Int, _ end: Int) -> Int {
+    var i = from
+    if p[i] == 0x2D { i &+= 1 }
+    guard i < end else { return -1 }
+    if p[i] == 0x30 {
+        i &+= 1
+    } else if p[i] >= 0x31 && p[i] <= 0x39 {
+        i &+= 1
+        while i < end, p[i] &- 0x30 < 10 { i &+= 1 }
+    } else {
+        return -1
+    }
+    if i < end, p[i] == 0x2E {
+        i &+= 1
+        let s = i
+        while i < end, p[i] &- 0x30 < 10 { i &+= 1 }
+        if i == s { return -1 }
+    }
+    if i < end, p[i] | 0x20 == 0x65 {
+        i &+= 1
+        if i < end, p[i] == 0x2B || p[i] == 0x2D { i &+= 1 }
+        let s = i
+        while i < end, p[i] &- 0x30 < 10 { i &+= 1 }
+        if i == s { return -1 }
+    }
+    return i
 }

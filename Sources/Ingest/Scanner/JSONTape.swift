@@ -301,33 +301,7 @@ struct _JSONTapeValidator {
 
     /// Past the number at `from` (RFC 8259 §6 grammar), or -1.
     @inline(__always)
-    func number(_ from: Int) -> Int {
-        var i = from
-        if p[i] == 0x2D { i &+= 1 }
-        guard i < end else { return -1 }
-        if p[i] == 0x30 {
-            i &+= 1
-        } else if p[i] >= 0x31 && p[i] <= 0x39 {
-            i &+= 1
-            while i < end, p[i] &- 0x30 < 10 { i &+= 1 }
-        } else {
-            return -1
-        }
-        if i < end, p[i] == 0x2E {
-            i &+= 1
-            let s = i
-            while i < end, p[i] &- 0x30 < 10 { i &+= 1 }
-            if i == s { return -1 }
-        }
-        if i < end, p[i] | 0x20 == 0x65 {
-            i &+= 1
-            if i < end, p[i] == 0x2B || p[i] == 0x2D { i &+= 1 }
-            let s = i
-            while i < end, p[i] &- 0x30 < 10 { i &+= 1 }
-            if i == s { return -1 }
-        }
-        return i
-    }
+    func number(_ from: Int) -> Int { _validateNumber(p, from, end) }
 }
 
 /// Past the closing quote of the string whose opening quote is at `from`; -1 unterminated,
