@@ -34,7 +34,7 @@ public enum JSONError: String, Error, Sendable {
 /// - UTF-8 inside strings: invalid sequences are accepted and repaired with U+FFFD only when a
 ///   string is decoded (`JSONValue.string`). Real logs carry cut multi-byte characters in tool
 ///   output (`formats/AGENTS.md` §1.6: "tool output may be invalid UTF-8 (decode lossily)") and
-///   one bad byte must not cost a whole record. `JSONSerialization` rejects such lines.
+///   one bad byte must not cost a whole record. Foundation's JSON parser rejects such lines.
 /// - Lone `\u` surrogates (`"\ud800"`): accepted, decoded as U+FFFD.
 /// - Duplicate keys: accepted; lookups see the first (see `JSONValue`).
 /// - Number range: `1e400` is valid syntax; `JSONValue.double` then returns nil.
@@ -45,7 +45,7 @@ public enum JSONError: String, Error, Sendable {
 /// costs ~12 KB and never the call stack. The `JSONValue` accessors are iterative too.
 ///
 /// ### Why not Foundation
-/// `JSONSerialization` builds an `NSDictionary` of `NSString`s per line (dozens of allocations
+/// Foundation's JSON parser builds an `NSDictionary` of `NSString`s per line (dozens of allocations
 /// for a line from which a decoder needs ten numbers) and stops at a depth of a few hundred
 /// levels. This validator allocates nothing for lines nested up to 64 levels.
 ///

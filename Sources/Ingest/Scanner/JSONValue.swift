@@ -35,7 +35,7 @@ import Glibc
 /// nested 100 000 deep is skipped in O(its length) with constant stack.
 ///
 /// ### Why not Foundation
-/// `JSONSerialization` builds an `NSDictionary` of `NSString`s per line: dozens of allocations
+/// Foundation's JSON parser builds an `NSDictionary` of `NSString`s per line: dozens of allocations
 /// for a line from which we need ten numbers. This view allocates nothing; only `string`
 /// (and `JSONKey.string`) allocate, and only when called.
 public struct JSONValue {
