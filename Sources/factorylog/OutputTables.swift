@@ -33,7 +33,7 @@ enum SummaryText {
         let s = RunSummary(outcome.aggregates)
         var lines: [String] = []
         let counts = Dictionary(grouping: outcome.files, by: \.status).mapValues(\.count)
-        let read = outcome.files.reduce(Int64(0)) { $0 + ($1.status == .skipped || $1.status == .pruned ? 0 : $1.bytesRead) }
+        let read = outcome.bytesRead
         let fileParts = IngestStatus.allCases.compactMap { st in counts[st].map { "\($0) \(st.rawValue)" } }
         if outcome.files.isEmpty {
             lines.append(String(format: "factorylog: no input files found, %.1f s", elapsed))

@@ -8,8 +8,8 @@ struct DecodedFile: Sendable {
     /// Keyed calls (each has a `dedup` claim), in line order, already de-duplicated within the
     /// file; cross-file resolution happens once every file is decoded.
     var pending: [LLMCall]
-    /// Calls without a de-duplication claim are already in `aggregator`.
-    var decodedSomething: Bool
+    /// Bytes read from disk by this run (the record's `bytesRead` is the file's total over runs).
+    var runBytesRead: Int64
 }
 
 /// How to read one file this run.
@@ -59,12 +59,12 @@ struct FileDecoder {
         } catch {
             record.status = .failed
             record.error = error.description
-            return DecodedFile(record: record, fileIndex: task.fileIndex, aggregator: makeAggregator(source: ""), pending: [], decodedSomething: false)
+            return DecodedFile(record: record, fileIndex: task.fileIndex, aggregator: makeAggregator(source: ""), pending: [], runBytesRead: 0)
         }
         guard let format else {
             record.status = .failed
             record.error = "unknown format: no decoder recognizes the first lines; check the file with `factorylog inspect` or force one with --format"
-            return DecodedFile(record: record, fileIndex: task.fileIndex, aggregator: makeAggregator(source: ""), pending: [], decodedSomething: false)
+            return DecodedFile(record: record, fileIndex: task.fileIndex, aggregator: makeAggregator(source: ""), pending: [], runBytesRead: 0)
         }
         record.format = format.rawValue
         var decoder = format.makeDecoder(context: DecoderContext(path: task.path))
@@ -156,7 +156,7 @@ struct FileDecoder {
         } catch {
             record.status = .failed
             record.error = error.description
-            return DecodedFile(record: record, fileIndex: task.fileIndex, aggregator: makeAggregator(source: format.rawValue), pending: [], decodedSomething: false)
+            return DecodedFile(record: record, fileIndex: task.fileIndex, aggregator: makeAggregator(source: format.rawValue), pending: [], runBytesRead: 0)
         }
         decoder.finish(into: &batch)
         drain()
@@ -203,7 +203,7 @@ struct FileDecoder {
             record.status = .ok
         }
         record.error = problems.joined(separator: "; ")
-        return DecodedFile(record: record, fileIndex: task.fileIndex, aggregator: aggregator, pending: pending, decodedSomething: true)
+        return DecodedFile(record: record, fileIndex: task.fileIndex, aggregator: aggregator, pending: pending, runBytesRead: result.bytesRead)
     }
 
     func makeAggregator(source: String) -> EventAggregator<PricerCoster> {

@@ -97,7 +97,7 @@ public enum Pipeline {
             while let d = await group.next() {
                 decoded.append(d)
                 done += 1
-                bytes += d.record.bytesRead
+                bytes += d.runBytesRead
                 progress?(RunProgress(filesDone: done, filesTotal: total, bytesRead: bytes))
                 if next < total {
                     let t = tasks[next]
@@ -150,7 +150,7 @@ public enum Pipeline {
         // 5. Everything in the window, merged.
         let merged = try Self.load(store: store, window: plan.window)
         return RunOutcome(
-            files: rows.compactMap { $0 }, aggregates: merged,
+            files: rows.compactMap { $0 }, aggregates: merged, bytesRead: decoded.reduce(0) { $0 + $1.runBytesRead },
             missingInputs: discovered.problems.map { (path: $0.path, message: $0.message) },
             pricesID: plan.pricer.snapshotID)
     }

@@ -64,6 +64,8 @@ public struct RunOutcome: Sendable {
     public var files: [IngestFileRecord]
     /// Everything the state holds for the window, merged.
     public var aggregates: Aggregates
+    /// Bytes read from disk by this run (appended files: only their new tail).
+    public var bytesRead: Int64
     /// Inputs that could not be found at all (path, message).
     public var missingInputs: [(path: String, message: String)]
     /// The price snapshot used.
