@@ -95,7 +95,11 @@ extension FactoryLog {
                 Console.out(SummaryText.render(outcome: outcome, out: output.out, elapsed: Date().timeIntervalSince(started)))
             }
             if outcome.nothingReadable && !outcome.files.contains(where: { $0.status == .skipped || $0.status == .pruned }) {
-                Console.error("no input could be read: check the paths (\(inputs.joined(separator: " "))).")
+                if outcome.files.isEmpty {
+                    Console.error("no input files found: check the paths (\(inputs.joined(separator: " "))).")
+                } else {
+                    Console.error("no input could be read: every file failed (the reasons are above and in ingest_files).")
+                }
                 throw ExitCode(2)
             }
             if strict && outcome.hasProblems {

@@ -244,3 +244,18 @@ def test_out_of_range_numbers_are_counted_not_fatal(tmp_path):
     assert totals(tmp_path) == (1, 2000, 0.01)
     row = table(tmp_path, "ingest_files")[0]
     assert row["status"] == "partial" and row["malformed_lines"] == 3, row
+
+
+def test_truncated_stream_with_no_complete_line_is_named(tmp_path):
+    """A zstd file cut inside its only block: failed for the damage, not as an unknown format."""
+    data = "".join(kong_record(i) + "\n" for i in range(5)).encode()
+    whole = subprocess.run(["zstd", "-q", "-c"], input=data, capture_output=True, check=True).stdout
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / "cut.jsonl.zst").write_bytes(whole[: len(whole) // 2])
+    cmd = [BIN, "run", "logs", "--out", str(tmp_path / "out"), "--state", str(tmp_path / "state.sqlite"), "--quiet"]
+    p = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True)
+    assert p.returncode == 2, p.stderr
+    row = table(tmp_path, "ingest_files")[0]
+    assert row["status"] == "failed"
+    assert row["error"].startswith("damaged zstd stream"), row["error"]
+    assert row["bytes_read"] == len(whole) // 2

@@ -62,9 +62,19 @@ struct FileDecoder {
             return DecodedFile(record: record, fileIndex: task.fileIndex, aggregator: makeAggregator(source: ""), pending: [], runBytesRead: 0)
         }
         guard let format else {
+            // Read it through once anyway: the counts show what is there, and a damaged
+            // compressed stream with no complete line before the damage is named as such.
+            let scan = try? LineReader.read(path: task.path, options: options) { _, _, _ in true }
             record.status = .failed
-            record.error = "unknown format: no decoder recognizes the first lines; check the file with `factorylog inspect` or force one with --format"
-            return DecodedFile(record: record, fileIndex: task.fileIndex, aggregator: makeAggregator(source: ""), pending: [], runBytesRead: 0)
+            record.bytesRead = scan?.bytesRead ?? 0
+            record.bytesDecoded = scan?.bytesDecoded ?? 0
+            record.lines = Int64(scan?.lines ?? 0)
+            if let damage = scan?.streamError {
+                record.error = "damaged \(record.compression) stream with no complete line before the damage: \(damage)"
+            } else {
+                record.error = "unknown format: no decoder recognizes the first lines; check the file with `factorylog inspect` or force one with --format"
+            }
+            return DecodedFile(record: record, fileIndex: task.fileIndex, aggregator: makeAggregator(source: ""), pending: [], runBytesRead: scan?.bytesRead ?? 0)
         }
         record.format = format.rawValue
         var decoder = format.makeDecoder(context: DecoderContext(path: task.path))
