@@ -111,15 +111,13 @@ struct StateStoreTests {
         let dir = try TempDir()
         do {
             let store = try StateStore(path: dir.statePath, timeZone: "UTC", rebuild: false)
-            try store.commitFile(
-                record("/a"), contribution: [1, 2, 3], minDay: 20_000, maxDay: 20_001,
-                dedupKeys: [(key(1), 1_000)], replace: false)
+            try store.commit([commit("/a", days: [20_000: usage(20_000, requests: 1)], keys: [1])])
             store.close()
         }
         let store = try StateStore(path: dir.statePath, timeZone: "Asia/Tokyo", rebuild: true)
         defer { store.close() }
         #expect(try store.allLedger().isEmpty)
-        #expect(try store.contributions(minDay: nil, maxDay: nil).isEmpty)
+        #expect(try store.fileDays(path: "/a").isEmpty)
         #expect(try store.dedupKeyCount() == 0)
         #expect(store.timeZone == "Asia/Tokyo")
     }
@@ -189,95 +187,67 @@ struct StateStoreTests {
         again.close()
     }
 
-    @Test func appendAddsAContributionAndReplaceRemovesTheOldOnesAndTheirKeys() throws {
+    @Test func appendAddsPartsReplaceRemovesThemAndDayAggregatesFollow() throws {
         let dir = try TempDir()
         let store = try StateStore(path: dir.statePath, timeZone: "UTC", rebuild: false)
         defer { store.close() }
-        // Night 1: a.log read with keys 1, 2; b.log with key 3.
-        try store.commitFile(
-            record("/a.log", lines: 2, offset: 100), contribution: [0xA1], minDay: 10, maxDay: 10,
-            dedupKeys: [(key(1), 1_000), (key(2), 2_000)], replace: false)
-        try store.commitFile(
-            record("/b.log", lines: 1, offset: 50), contribution: [0xB1], minDay: 10, maxDay: 10,
-            dedupKeys: [(key(3), 3_000)], replace: false)
-        // Night 2: a.log grew (append): a second contribution row, one more key.
-        try store.commitFile(
-            record("/a.log", lines: 3, offset: 150), contribution: [0xA2], minDay: 11, maxDay: 11,
-            dedupKeys: [(key(4), 4_000)], replace: false)
-        // Ordered by path then insertion: a's two rows, then b's.
-        #expect(try store.contributions(minDay: nil, maxDay: nil) == [[0xA1], [0xA2], [0xB1]])
-        #expect(try store.ledger(path: "/a.log")?.lines == 3)
-        #expect(try store.ledger(path: "/a.log")?.byteOffset == 150)
+        // /a.log: 2 requests on day 10 and 3 on day 11; /b.log: 5 on day 11.
+        try store.commit([
+            commit("/a.log", days: [10: usage(10, requests: 2), 11: usage(11, requests: 3)], keys: [1, 2]),
+            commit("/b.log", days: [11: usage(11, requests: 5)], keys: [5]),
+        ])
+        #expect(try store.dirtyDays() == [10, 11])
+        #expect(try store.refreshDirtyDays() == [10, 11])
+        #expect(try store.dirtyDays().isEmpty)
+        #expect(requests(try store.dayAggregates(window: nil)) == [10: 2, 11: 8])  // 11: 3 + 5
+        // An append adds a second part on day 11: 8 + 4 = 12.
+        try store.commit([commit("/a.log", days: [11: usage(11, requests: 4)], keys: [3])])
+        try store.refreshDirtyDays()
+        #expect(requests(try store.dayAggregates(window: nil)) == [10: 2, 11: 12])
+        #expect(try store.fileDays(path: "/a.log").map(\.day) == [10, 11, 11])
+        #expect(try store.dayRange(path: "/a.log") == 10...11)
         #expect(try store.dedupKeyCount() == 4)
-        #expect(try store.dayRange(path: "/a.log")! == (10, 11))
-        // Night 3: a.log rewritten: both old rows and keys 1, 2, 4 go; key 5 comes.
-        try store.commitFile(
-            record("/a.log", lines: 1, offset: 40), contribution: [0xA3], minDay: 12, maxDay: 12,
-            dedupKeys: [(key(5), 5_000)], replace: true)
-        #expect(try store.contributions(minDay: nil, maxDay: nil) == [[0xA3], [0xB1]])
-        #expect(try store.knownDedupKeys([key(1), key(2), key(3), key(4), key(5)]) == [key(3), key(5)])
-        #expect(try store.dayRange(path: "/a.log")! == (12, 12))
-        #expect(try store.ledger(path: "/a.log")?.lines == 1)
-        // A rewrite that now yields nothing: no contribution, no day range.
-        try store.commitFile(
-            record("/a.log"), contribution: nil, minDay: nil, maxDay: nil, dedupKeys: [], replace: true)
-        #expect(try store.contributions(minDay: nil, maxDay: nil) == [[0xB1]])
-        #expect(try store.dayRange(path: "/a.log") == nil)
-        #expect(try store.knownDedupKeys([key(5)]).isEmpty)
+        // A rewrite replaces both reads of /a.log: day 10 empties (removed), day 11 = 5 + 1.
+        try store.commit([commit("/a.log", replace: true, days: [12: usage(12, requests: 7), 11: usage(11, requests: 1)], keys: [9])])
+        #expect(try store.dirtyDays() == [10, 11, 12])
+        try store.refreshDirtyDays()
+        #expect(requests(try store.dayAggregates(window: nil)) == [11: 6, 12: 7])
+        #expect(requests(try store.dayAggregates(window: 12...20)) == [12: 7])
+        #expect(try store.fileDayRanges() == ["/a.log": 11...12, "/b.log": 11...11])
+        #expect(try store.dedupKeyCount() == 2)  // /a.log's 3 keys gone, key 9 and /b.log's key 5
     }
 
-    @Test func aKeyAlreadyKnownKeepsItsFirstOwner() throws {
+    @Test func staleMarksAreSetByTheDisplacerAndClearedByTheReread() throws {
         let dir = try TempDir()
         let store = try StateStore(path: dir.statePath, timeZone: "UTC", rebuild: false)
         defer { store.close() }
-        try store.commitFile(
-            record("/a"), contribution: nil, minDay: nil, maxDay: nil, dedupKeys: [(key(7), 100)], replace: false)
-        try store.commitFile(
-            record("/b"), contribution: nil, minDay: nil, maxDay: nil, dedupKeys: [(key(7), 999)], replace: false)
-        // Rewriting /b removes only /b's keys: key 7 still belongs to /a.
-        try store.commitFile(
-            record("/b"), contribution: nil, minDay: nil, maxDay: nil, dedupKeys: [], replace: true)
-        #expect(try store.knownDedupKeys([key(7)]) == [key(7)])
-        // Its instant is /a's (100), so a cutoff of 101 expires it.
-        try store.pruneDedupKeys(olderThanMs: 101)
-        #expect(try store.dedupKeyCount() == 0)
+        try store.commit([commit("/a")])
+        try store.commit([commit("/b")], staleOwners: ["/a"])
+        #expect(try store.staleFiles() == ["/a"])
+        try store.commit([commit("/a", replace: true)])
+        #expect(try store.staleFiles().isEmpty)
+        // A failed read (stale nil) leaves the mark as it is.
+        try store.commit([commit("/c", stale: true)])
+        try store.commit([commit("/c", stale: nil)])
+        #expect(try store.staleFiles() == ["/c"])
+        #expect(try store.generation() == 5)
     }
 
-    @Test func contributionsAreFilteredByDayWindow() throws {
+    @Test func claimsRoundTripThroughTheState() throws {
         let dir = try TempDir()
         let store = try StateStore(path: dir.statePath, timeZone: "UTC", rebuild: false)
         defer { store.close() }
-        // Ranges: /1 covers 100...102, /2 covers 103...103, /3 covers 105...110, /4 none.
-        try store.commitFile(record("/1"), contribution: [1], minDay: 100, maxDay: 102, dedupKeys: [], replace: false)
-        try store.commitFile(record("/2"), contribution: [2], minDay: 103, maxDay: 103, dedupKeys: [], replace: false)
-        try store.commitFile(record("/3"), contribution: [3], minDay: 105, maxDay: 110, dedupKeys: [], replace: false)
-        try store.commitFile(record("/4"), contribution: [4], minDay: nil, maxDay: nil, dedupKeys: [], replace: false)
-        #expect(try store.contributions(minDay: nil, maxDay: nil) == [[1], [2], [3], [4]])
-        #expect(try store.contributions(minDay: 102, maxDay: 103) == [[1], [2]])  // 102 in /1, 103 in /2
-        #expect(try store.contributions(minDay: 104, maxDay: 104) == [])  // the gap
-        #expect(try store.contributions(minDay: 110, maxDay: 200) == [[3]])  // last day of /3
-        #expect(try store.contributions(minDay: nil, maxDay: 100) == [[1]])  // open start
-        #expect(try store.contributions(minDay: 103, maxDay: nil) == [[2], [3]])  // open end
-        let ranges = try store.dayRanges()
-        #expect(ranges.count == 3)
-        #expect(ranges["/3"]! == (105, 110))
-        #expect(ranges["/4"] == nil)
-    }
-
-    @Test func knownDedupKeysWithTenThousandKeys() throws {
-        let dir = try TempDir()
-        let store = try StateStore(path: dir.statePath, timeZone: "UTC", rebuild: false)
-        defer { store.close() }
-        // Stored: the 10 000 keys n = 0, 2, 4, ..., 19 998 (the even numbers below 20 000).
-        let stored = stride(from: UInt64(0), to: 20_000, by: 2).map { (key($0), Int64($0)) }
-        try store.commitFile(record("/big"), contribution: nil, minDay: nil, maxDay: nil, dedupKeys: stored, replace: false)
-        #expect(try store.dedupKeyCount() == 10_000)
-        // Asked: the 10 000 keys n = 10 000 ..< 20 000; the known ones are its 5 000 even numbers.
-        let asked = (UInt64(10_000)..<20_000).map(key)
-        let known = try store.knownDedupKeys(asked)
-        #expect(known.count == 5_000)
-        #expect(known == Set(stride(from: UInt64(10_000), to: 20_000, by: 2).map(key)))
-        #expect(try store.knownDedupKeys([]).isEmpty)
+        let entries = [(key(2), ClaimEntry(rank: 7, owner: 0, line: 3, kind: .call)), (key(1), ClaimEntry(rank: -1, owner: 0, line: 9, kind: .mainMessage))]
+        try store.commit([FileCommit(record: record("/x"), replace: false, claims: ClaimEntry.encode(entries), claimCount: 2, claimsMaxInstantMs: 5)])
+        let sets = try store.claimSets(excludingPaths: [])
+        #expect(sets.count == 1 && sets[0].path == "/x")
+        var keys: [DedupKey] = []
+        var decoded: [ClaimEntry] = []
+        ClaimEntry.decode(sets[0].bytes, owner: 4, into: &keys, &decoded)
+        // sorted by key on the way in
+        #expect(keys == [key(1), key(2)].sorted())
+        #expect(Set(decoded.map(\.rank)) == [7, -1] && decoded.allSatisfy { $0.owner == 4 })
+        #expect(try store.claimSets(excludingPaths: ["/x"]).isEmpty)
     }
 
     @Test func pruneDedupKeysDeletesKeySetsWhoseNewestInstantIsOlder() throws {
@@ -285,62 +255,87 @@ struct StateStoreTests {
         let store = try StateStore(path: dir.statePath, timeZone: "UTC", rebuild: false)
         defer { store.close() }
         let day: Int64 = 86_400_000
-        // Keys expire per commit (one key set each): /a's newest instant is day 1, /b's day 2,
-        // /c's day 9 (its day-1 key stays with it).
-        try store.commitFile(
-            record("/a"), contribution: nil, minDay: nil, maxDay: nil, dedupKeys: [(key(1), 1 * day)], replace: false)
-        try store.commitFile(
-            record("/b"), contribution: nil, minDay: nil, maxDay: nil, dedupKeys: [(key(2), 2 * day)], replace: false)
-        try store.commitFile(
-            record("/c"), contribution: nil, minDay: nil, maxDay: nil,
-            dedupKeys: [(key(3), 1 * day), (key(8), 8 * day), (key(9), 9 * day)], replace: false)
-        #expect(try store.dedupKeyCount() == 5)
-        // Now = day 9, --dedup-days 7: cutoff = 9 - 7 = day 2; sets whose newest is strictly older (/a) go.
-        let deleted = try store.pruneDedupKeys(olderThanMs: 9 * day - 7 * day)
-        #expect(deleted == 1)
-        #expect(try store.dedupKeyCount() == 4)
-        #expect(try store.knownDedupKeys([key(1), key(2), key(3), key(8), key(9)]) == [key(2), key(3), key(8), key(9)])
+        try store.commit([commit("/old", keys: [1], maxInstant: 1 * day)])
+        try store.commit([commit("/new", keys: [2, 3], maxInstant: 9 * day)])
+        // cutoff day 2: /old (newest instant day 1) goes, /new stays.
+        #expect(try store.pruneDedupKeys(olderThanMs: 2 * day) == 1)
+        #expect(try store.dedupKeyCount() == 2)
     }
 
-    /// A failure inside `commitFile`'s transaction (after the deletes, the ledger upsert, the new
-    /// contribution and the keys, before the commit) rolls the whole transaction back.
+    /// A failure inside `commit`'s transaction records nothing of the batch.
     @Test func aFailureMidwayRecordsNothing() throws {
-        struct Boom: Error {}
         let dir = try TempDir()
         let store = try StateStore(path: dir.statePath, timeZone: "UTC", rebuild: false)
         defer { store.close() }
-        try store.commitFile(
-            record("/a", lines: 2, offset: 100), contribution: [1], minDay: 5, maxDay: 5,
-            dedupKeys: [(key(1), 10)], replace: false)
-        do {
-            try store.commitFile(
-                record("/a", lines: 9, offset: 900), contribution: [2], minDay: 6, maxDay: 6,
-                dedupKeys: [(key(2), 20)], replace: true,
-                midway: { db in
-                    // Inside the transaction the old rows are already replaced and the ledger updated...
-                    #expect(try Data.fetchAll(db, sql: "SELECT blob FROM contributions") == [Data([2])])
-                    #expect(try Int.fetchOne(db, sql: "SELECT lines FROM files WHERE path = '/a'") == 9)
-                    #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM dedup_keys") == 1)  // key 2 only
-                    throw Boom()
-                })
-            Issue.record("the hook's error must propagate")
-        } catch let error as StateError {
-            guard case .database = error else {
-                Issue.record("expected .database, got \(error)")
-                return
-            }
+        try store.commit([commit("/a", days: [1: usage(1, requests: 1)], keys: [1])])
+        struct Boom: Error {}
+        #expect(throws: StateError.self) {
+            try store.commit([commit("/a", replace: true, days: [2: usage(2, requests: 2)], keys: [2]), commit("/b")], staleOwners: ["/a"], midway: { _ in throw Boom() })
         }
-        // ...but after the failure everything is as before.
-        #expect(try store.ledger(path: "/a")?.lines == 2)
-        #expect(try store.ledger(path: "/a")?.byteOffset == 100)
-        #expect(try store.contributions(minDay: nil, maxDay: nil) == [[1]])
-        #expect(try store.knownDedupKeys([key(1), key(2)]) == [key(1)])
-        // And the same after reopening from disk.
-        store.close()
-        let reopened = try StateStore(path: dir.statePath, timeZone: "UTC", rebuild: false)
-        defer { reopened.close() }
-        #expect(try reopened.ledger(path: "/a")?.lines == 2)
-        #expect(try reopened.contributions(minDay: nil, maxDay: nil) == [[1]])
+        try store.refreshDirtyDays()
+        #expect(requests(try store.dayAggregates(window: nil)) == [1: 1])
+        #expect(try store.allLedger().map(\.path) == ["/a"])
+        #expect(try store.staleFiles().isEmpty)
+        #expect(try store.dedupKeyCount() == 1)
+    }
+
+    @Test func aSchemaOneStateIsMigratedDayByDay() throws {
+        let dir = try TempDir()
+        // A schema-1 state by hand: one contribution over days 3 and 4 with an unpriced model,
+        // and two remembered 16-byte keys.
+        do {
+            let queue = try DatabaseQueue(path: dir.statePath)
+            try StateStore.makeMigrator().migrate(queue, upTo: "v1")
+            var agg = Aggregates()
+            agg.usage[UsageKey(day: 3, source: "litellm", provider: "", model: "m", team: "", principal: "")] = stats(requests: 2)
+            agg.usage[UsageKey(day: 4, source: "litellm", provider: "", model: "m", team: "", principal: "")] = stats(requests: 5)
+            var u = UnpricedStats()
+            u.requests = 1
+            agg.unpriced[UnpricedKey(source: "litellm", model: "m")] = u
+            var v1blob = agg.serialized()
+            v1blob[4] = 1  // version 1 layout: no unpriced day
+            v1blob = Self.stripUnpricedDays(v1blob, agg)
+            try queue.write { db in
+                try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('tz', 'UTC')")
+                try db.execute(sql: "INSERT INTO files (path) VALUES ('/f')")
+                try db.execute(sql: "INSERT INTO contributions (path, min_day, max_day, blob) VALUES ('/f', 3, 4, ?)", arguments: [Data(v1blob)])
+                var keys = [UInt8]()
+                for k in [key(1), key(2)].sorted() {
+                    withUnsafeBytes(of: k.hi.littleEndian) { keys.append(contentsOf: $0) }
+                    withUnsafeBytes(of: k.lo.littleEndian) { keys.append(contentsOf: $0) }
+                }
+                try db.execute(sql: "INSERT INTO dedup_sets (path, max_instant_ms, key_count, keys) VALUES ('/f', 1, 2, ?)", arguments: [Data(keys)])
+            }
+            try queue.close()
+        }
+        let store = try StateStore(path: dir.statePath, timeZone: "UTC", rebuild: false)
+        defer { store.close() }
+        try store.refreshDirtyDays()
+        let all = try store.dayAggregates(window: nil)
+        #expect(requests(all) == [3: 2, 4: 5])
+        #expect(all.unpriced.keys.map(\.day) == [3])  // filed under the read's first day
+        #expect(try store.dedupKeyCount() == 2)
+        let index = ClaimIndex()
+        index.load(try store.claimSets(excludingPaths: []))
+        // a legacy key keeps its owner whatever the rank of a new copy
+        var remember: [(DedupKey, ClaimEntry)] = []
+        #expect(index.decide([.init(claim: DedupClaim(key: key(1), rank: 99), line: 1)], owner: index.id(of: "/g"), remember: &remember) == [false])
+    }
+
+    /// Version 1 of the blob is version 2 without the unpriced day (one zigzag varint each).
+    static func stripUnpricedDays(_ blob: [UInt8], _ agg: Aggregates) -> [UInt8] {
+        // The unpriced section is last; with one entry of day 0 its day is the single byte 0x00
+        // after the two string ids. Rebuild it by serializing with the day removed.
+        var b = blob
+        let n = agg.unpriced.count
+        precondition(n == 1)
+        // find the entry: ... count(1) sid sid day(0x00) requests tokens first last; the tail of
+        // requests/tokens/first/last are svar(1) svar(0) svar(.max) svar(.min): 0x02 0x00 then 20 bytes
+        let tail = 2 + 10 + 10
+        let dayAt = b.count - tail - 1
+        precondition(b[dayAt] == 0)
+        b.remove(at: dayAt)
+        return b
     }
 
     @Test func callsAfterCloseThrowDatabaseError() throws {
@@ -351,7 +346,7 @@ struct StateStoreTests {
         #expect(throws: StateError.self) { _ = try store.allLedger() }
     }
 
-    /// A real `kill -9` inside `commitFile`'s transaction, in a child process (a Swift Testing exit
+    /// A real `kill -9` inside `commit`'s transaction, in a child process (a Swift Testing exit
     /// test), with a tiny page cache so the uncommitted pages spill into the WAL file before the
     /// kill. Reopening must show the first file whole and nothing of the second.
     @Test func killNineInsideATransactionLosesOnlyThatTransaction() async throws {
@@ -359,28 +354,46 @@ struct StateStoreTests {
         let path = dir.statePath
         await #expect(processExitsWith: .signal(SIGKILL)) { [path = path as String] in
             let store = try StateStore(path: path, timeZone: "UTC", rebuild: false)
-            // 1 000 keys n = 0 ..< 1 000 owned by /first, committed.
-            try store.commitFile(
-                record("/first", lines: 1_000), contribution: [UInt8](repeating: 1, count: 10_000),
-                minDay: 1, maxDay: 1, dedupKeys: (0..<1_000).map { (key(UInt64($0)), 1) }, replace: false)
+            try store.commit([commit("/first", days: [1: usage(1, requests: 1)], keys: Array(0..<1_000))])
             try store.dbQueue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA cache_size = 8") }
-            try store.commitFile(
-                record("/second", lines: 50_000), contribution: [UInt8](repeating: 2, count: 2_000_000),
-                minDay: 2, maxDay: 2, dedupKeys: (1_000..<51_000).map { (key(UInt64($0)), 2) }, replace: false,
+            try store.commit(
+                [commit("/second", days: [2: usage(2, requests: 2)], keys: Array(1_000..<51_000))], staleOwners: ["/first"],
                 midway: { _ in
                     kill(getpid(), SIGKILL)
                     while true { pause() }
                 })
         }
-        // The child wrote uncommitted frames into the WAL (its cache held 8 pages).
         let walSize = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
         #expect(walSize > 100_000, "WAL size \(walSize)")
-        // The kernel released the child's lock; the state holds exactly the first file.
         let store = try StateStore(path: path, timeZone: "UTC", rebuild: false)
         defer { store.close() }
         #expect(try store.allLedger().map(\.path) == ["/first"])
-        #expect(try store.contributions(minDay: nil, maxDay: nil) == [[UInt8](repeating: 1, count: 10_000)])
+        try store.refreshDirtyDays()
+        #expect(requests(try store.dayAggregates(window: nil)) == [1: 1])
         #expect(try store.dedupKeyCount() == 1_000)
-        #expect(try store.knownDedupKeys([key(999), key(1_000)]) == [key(999)])
+        #expect(try store.staleFiles().isEmpty)
     }
+}
+
+private func stats(requests: Int64) -> UsageStats {
+    var s = UsageStats()
+    s.requests = requests
+    return s
+}
+
+private func usage(_ day: Int32, requests: Int64) -> [UInt8] {
+    var a = Aggregates()
+    a.usage[UsageKey(day: day, source: "litellm", provider: "openai", model: "gpt-4o", team: "", principal: "")] = stats(requests: requests)
+    return a.serialized()
+}
+
+private func requests(_ a: Aggregates) -> [Int32: Int64] {
+    var d: [Int32: Int64] = [:]
+    for (k, v) in a.usage { d[k.day, default: 0] += v.requests }
+    return d
+}
+
+private func commit(_ path: String, replace: Bool = false, days: [Int32: [UInt8]] = [:], keys: [UInt64] = [], maxInstant: Int64 = 1, stale: Bool? = false) -> FileCommit {
+    let entries = keys.map { (key($0), ClaimEntry(rank: 0, owner: 0, line: UInt32($0 % 1_000_000), kind: .call)) }
+    return FileCommit(record: record(path), replace: replace, days: days, claims: ClaimEntry.encode(entries), claimCount: entries.count, claimsMaxInstantMs: maxInstant, stale: stale)
 }

@@ -191,17 +191,22 @@ public struct PermissionKey: Hashable, Sendable, Comparable {
     }
 }
 
-/// unpriced_models key: (source, model as logged).
+/// unpriced_models key: (source, model as logged, day of the calls). The table has one row per
+/// (source, model) and sums the days; the day is kept so that the state can store and window
+/// aggregates day by day.
 public struct UnpricedKey: Hashable, Sendable, Comparable {
     public var source: String
     public var model: String
+    /// Report-time-zone day number of the calls counted here.
+    public var day: Int32
 
-    public init(source: String, model: String) {
+    public init(source: String, model: String, day: Int32 = 0) {
         self.source = source
         self.model = model
+        self.day = day
     }
 
-    public static func < (a: Self, b: Self) -> Bool { (a.source, a.model) < (b.source, b.model) }
+    public static func < (a: Self, b: Self) -> Bool { (a.source, a.model, a.day) < (b.source, b.model, b.day) }
 }
 
 /// unpriced_models values. Instants are UTC epoch ms.
@@ -267,25 +272,37 @@ public struct Aggregates: Sendable, Hashable {
         return r
     }
 
-    /// The day-keyed entries whose day lies in `window` (inclusive); `unpriced` (which has no day)
-    /// is kept whole. Used to drop days older than the state's retention.
+    /// The entries whose day lies in `window` (inclusive).
     public func restricted(to window: ClosedRange<Int32>) -> Aggregates {
         var r = Aggregates()
         r.usage = usage.filter { window.contains($0.key.day) }
         r.latency = latency.filter { window.contains($0.key.day) }
         r.tools = tools.filter { window.contains($0.key.day) }
         r.permissions = permissions.filter { window.contains($0.key.day) }
-        r.unpriced = unpriced
+        r.unpriced = unpriced.filter { window.contains($0.key.day) }
         return r
     }
 
-    /// Days that have any usage, latency, tool or permission entry, ascending.
+    /// The same entries split by day: `merged(split(byDay).values) == self`. The state stores
+    /// one part per (file, day) and one merged value per day.
+    public func splitByDay() -> [Int32: Aggregates] {
+        var parts: [Int32: Aggregates] = [:]
+        for (k, v) in usage { parts[k.day, default: Aggregates()].usage[k] = v }
+        for (k, v) in latency { parts[k.day, default: Aggregates()].latency[k] = v }
+        for (k, v) in tools { parts[k.day, default: Aggregates()].tools[k] = v }
+        for (k, v) in permissions { parts[k.day, default: Aggregates()].permissions[k] = v }
+        for (k, v) in unpriced { parts[k.day, default: Aggregates()].unpriced[k] = v }
+        return parts
+    }
+
+    /// Days that have any entry, ascending.
     public var days: [Int32] {
         var s = Set<Int32>()
         for k in usage.keys { s.insert(k.day) }
         for k in latency.keys { s.insert(k.day) }
         for k in tools.keys { s.insert(k.day) }
         for k in permissions.keys { s.insert(k.day) }
+        for k in unpriced.keys { s.insert(k.day) }
         return s.sorted()
     }
 }

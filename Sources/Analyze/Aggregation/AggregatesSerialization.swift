@@ -2,9 +2,9 @@ import Ingest
 
 /// Compact, versioned binary form of `Aggregates`, for the state database.
 ///
-/// Layout (version 1), all integers LEB128 varints unless noted, signed ones zigzag-encoded:
+/// Layout (version 2; version 1, read for old states, has no unpriced day), all integers LEB128 varints unless noted, signed ones zigzag-encoded:
 ///
-///     "FLAG" magic (4 bytes), version (1 byte) = 1
+///     "FLAG" magic (4 bytes), version (1 byte) = 2
 ///     string table: n, then n × (byte length, UTF-8 bytes)        (sorted, each string once)
 ///     usage:       n, then n × (day, 5 string ids, requests, failed, denied, rate_limited,
 ///                  input, cache_read, cache_write, output, reasoning, unpriced,
@@ -13,7 +13,8 @@ import Ingest
 ///     tools:       n, then n × (day, 3 string ids, calls, succeeded, failed, denied, cancelled,
 ///                  unknown, retries, histogram duration)
 ///     permissions: n, then n × (day, 4 string ids (reason spelled as in the contract), denials)
-///     unpriced:    n, then n × (2 string ids, requests, total_tokens, first_seen, last_seen)
+///     unpriced:    n, then n × (2 string ids, day (version 2 only), requests, total_tokens,
+///                  first_seen, last_seen)
 ///     histogram:   count, max, min non-zero + 1 (0 = none), bucket count, then per non-empty
 ///                  bucket ascending (value − previous value, count)
 ///
@@ -21,7 +22,7 @@ import Ingest
 /// keep only non-empty buckets (`SWIFT-PERF.md`: a dense `Histogram` JSON is ~47 KB).
 extension Aggregates {
     /// Format version written by `serialized()`.
-    public static let serializationVersion: UInt8 = 1
+    public static let serializationVersion: UInt8 = 2
 
     /// Errors of `init(serialized:)`.
     public enum DecodingError: Error, Equatable, CustomStringConvertible {
@@ -33,7 +34,7 @@ extension Aggregates {
         public var description: String {
             switch self {
             case .badMagic: "aggregate state: not a factorylog aggregate blob"
-            case .unsupportedVersion(let v): "aggregate state: unsupported version \(v) (this build reads version \(Aggregates.serializationVersion)); rebuild the state with --full"
+            case .unsupportedVersion(let v): "aggregate state: unsupported version \(v) (this build reads versions 1 and \(Aggregates.serializationVersion)); rebuild the state with --rebuild"
             case .truncated: "aggregate state: truncated blob"
             case .invalid(let why): "aggregate state: \(why)"
             }
@@ -96,6 +97,7 @@ extension Aggregates {
         for (k, v) in unpriced.sorted(by: { $0.key < $1.key }) {
             w.uvar(sid(k.source))
             w.uvar(sid(k.model))
+            w.svar(Int64(k.day))
             w.svar(v.requests)
             w.svar(v.totalTokens)
             w.svar(v.firstSeenMs)
@@ -111,7 +113,7 @@ extension Aggregates {
         guard bytes.count >= 5, Array(bytes[0..<4]) == Self.magic else { throw DecodingError.badMagic }
         r.pos = 4
         let version = try r.byte()
-        guard version == Self.serializationVersion else { throw DecodingError.unsupportedVersion(version) }
+        guard version == 1 || version == Self.serializationVersion else { throw DecodingError.unsupportedVersion(version) }
         let nStrings = try r.count()
         var table: [String] = []
         table.reserveCapacity(nStrings)
@@ -179,7 +181,8 @@ extension Aggregates {
             permissions[PermissionKey(day: d, source: source, principal: principal, subject: subject, reason: reason)] = try r.svar()
         }
         for _ in 0..<(try r.count()) {
-            let k = UnpricedKey(source: try str(), model: try str())
+            let source = try str(), model = try str()
+            let k = UnpricedKey(source: source, model: model, day: version >= 2 ? try day() : 0)
             var v = UnpricedStats()
             v.requests = try r.svar()
             v.totalTokens = try r.svar()

@@ -133,7 +133,7 @@ public struct EventAggregator<Coster: CallCosting>: Sendable {
             if let ms = call.ttftMs { latency.values[l].ttft.record(ms: ms) }
         }
         if isUnpriced {
-            unpriced[UnpricedKey(source: source, model: call.model), default: UnpricedStats()]
+            unpriced[UnpricedKey(source: source, model: call.model, day: day), default: UnpricedStats()]
                 .add(instantMs: call.instantMs, tokens: call.totalTokens)
         }
     }

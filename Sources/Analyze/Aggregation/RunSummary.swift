@@ -99,7 +99,7 @@ public struct RunSummary: Sendable, Hashable {
         self.requests = requests
         failedRequests = failed
         unpricedRequests = unpriced
-        unpricedModels = a.unpriced.count
+        unpricedModels = Set(a.unpriced.keys.map { UnpricedKey(source: $0.source, model: $0.model) }).count
         topModels = byModel.sorted { x, y in x.value.pico != y.value.pico ? x.value.pico > y.value.pico : x.key < y.key }
             .prefix(limit)
             .map { ModelCost(model: $0.key, costUSD: PicoUSD.usd($0.value.pico), requests: $0.value.requests, totalTokens: $0.value.tokens) }

@@ -1,17 +1,5 @@
 import Ingest
 
-/// What decoding one file produced before cross-file de-duplication.
-struct DecodedFile: Sendable {
-    var record: IngestFileRecord
-    var fileIndex: Int
-    var aggregator: EventAggregator<PricerCoster>
-    /// Keyed calls (each has a `dedup` claim), in line order, already de-duplicated within the
-    /// file; cross-file resolution happens once every file is decoded.
-    var pending: [LLMCall]
-    /// Bytes read from disk by this run (the record's `bytesRead` is the file's total over runs).
-    var runBytesRead: Int64
-}
-
 /// How to read one file this run.
 struct FileTask: Sendable {
     enum Mode: Sendable {
@@ -22,22 +10,47 @@ struct FileTask: Sendable {
     }
 
     var path: String
+    /// Position in discovery order.
     var fileIndex: Int
+    /// The file's id in the `ClaimIndex`.
+    var owner: UInt32
     var size: Int64
     var mtimeNs: Int64
     var fingerprint: UInt64
     var fingerprintLength: Int64
     var mode: Mode
+
+    var replace: Bool {
+        if case .full(let r) = mode { return r }
+        return false
+    }
 }
 
-/// Decodes one file into a partial aggregate (everything but keyed calls) and pending keyed calls.
-struct FileDecoder {
-    var plan: RunPlan
+/// What reading one file produced, ready to commit.
+struct DecodedFile: Sendable {
+    var task: FileTask
+    var record: IngestFileRecord
+    /// This read's contribution (keyed calls already de-duplicated through the `ClaimIndex`).
+    var aggregates: Aggregates
+    /// Claims this read counted, for the state.
+    var claims: [(DedupKey, ClaimEntry)]
+    var claimsMaxInstantMs: Int64
+    /// Bytes read from disk by this run (the record's `bytesRead` is the file's total over runs).
+    var runBytesRead: Int64
 
-    /// Number of lines decoded between two drains of the event batch.
+    var failed: Bool { record.status == .failed }
+}
+
+/// Reads one file: detection, line decoding, bounds checks, de-duplication through the shared
+/// `ClaimIndex`, and the ledger row with its offsets for the next run.
+struct FileDecoder: Sendable {
+    var plan: RunPlan
+    let index: ClaimIndex
+
+    /// Lines decoded between two drains of the event batch.
     static let drainEvery = 4096
 
-    func decode(_ task: FileTask, previous: IngestFileRecord?) -> DecodedFile {
+    func decode(_ task: FileTask) -> DecodedFile {
         var record = IngestFileRecord(path: task.path)
         record.size = task.size
         record.mtimeNs = task.mtimeNs
@@ -59,136 +72,77 @@ struct FileDecoder {
         } catch {
             record.status = .failed
             record.error = error.description
-            return DecodedFile(record: record, fileIndex: task.fileIndex, aggregator: makeAggregator(source: ""), pending: [], runBytesRead: 0)
+            return failure(task, record, runBytes: 0)
         }
-        guard let format else {
-            // Read it through once anyway: the counts show what is there, and a damaged
-            // compressed stream with no complete line before the damage is named as such.
-            let scan = try? LineReader.read(path: task.path, options: options) { _, _, _ in true }
-            record.status = .failed
-            record.bytesRead = scan?.bytesRead ?? 0
-            record.bytesDecoded = scan?.bytesDecoded ?? 0
-            record.lines = Int64(scan?.lines ?? 0)
-            if let damage = scan?.streamError {
-                record.error = "damaged \(record.compression) stream with no complete line before the damage: \(damage)"
-            } else {
-                record.error = "unknown format: no decoder recognizes the first lines; check the file with `factorylog inspect` or force one with --format"
-            }
-            return DecodedFile(record: record, fileIndex: task.fileIndex, aggregator: makeAggregator(source: ""), pending: [], runBytesRead: scan?.bytesRead ?? 0)
-        }
+        guard let format else { return readUnrecognized(task, record, options: options) }
         record.format = format.rawValue
-        var decoder = format.makeDecoder(context: DecoderContext(path: task.path))
-        var aggregator = makeAggregator(source: format.rawValue)
-        var pending: [LLMCall] = []
-        // Within-file de-duplication as records arrive (the same rule as across files: the higher
-        // rank wins, ties keep the earlier line), so repeated lines never pile up in memory.
-        var pendingIndex: [DedupKey: Int] = [:]
-        var localDuplicates = 0
-        var batch = EventBatch()
-        var malformed = 0
-        var events = 0
-        var excluded = 0
-        var firstMs: Int64? = nil
-        var lastMs: Int64? = nil
-        var sinceDrain = 0
-        var lastLineParsed = true
 
-        func drain() {
-            excluded += batch.excluded
-            events += batch.eventCount
-            for var call in batch.llmCalls {
-                call.latencyMs = EventBounds.duration(call.latencyMs)
-                call.ttftMs = EventBounds.duration(call.ttftMs)
-                // Defence in depth: a call whose numbers no real log carries is a malformed record,
-                // never a sum that overflows or a day in the year 3170843.
-                guard EventBounds.plausible(call) else {
-                    malformed += 1
-                    events -= 1
-                    continue
-                }
-                firstMs = min(firstMs ?? call.instantMs, call.instantMs)
-                lastMs = max(lastMs ?? call.instantMs, call.instantMs)
-                if let claim = call.dedup {
-                    if let at = pendingIndex[claim.key] {
-                        localDuplicates += 1
-                        if claim.rank > pending[at].dedup!.rank { pending[at] = call }
-                    } else {
-                        pendingIndex[claim.key] = pending.count
-                        pending.append(call)
-                    }
-                } else {
-                    aggregator.add(call)
-                }
-            }
-            for var t in batch.toolCalls {
-                t.durationMs = EventBounds.duration(t.durationMs)
-                guard EventBounds.instants.contains(t.instantMs) else {
-                    malformed += 1
-                    events -= 1
-                    continue
-                }
-                firstMs = min(firstMs ?? t.instantMs, t.instantMs)
-                lastMs = max(lastMs ?? t.instantMs, t.instantMs)
-                aggregator.add(t)
-            }
-            for p in batch.permissions {
-                guard EventBounds.instants.contains(p.instantMs) else {
-                    malformed += 1
-                    events -= 1
-                    continue
-                }
-                firstMs = min(firstMs ?? p.instantMs, p.instantMs)
-                lastMs = max(lastMs ?? p.instantMs, p.instantMs)
-                aggregator.add(p)
-            }
-            batch.removeAll()
-        }
-
+        var reading = FileReading(
+            format: format, path: task.path, owner: task.owner, firstLine: Int(baseline?.lines ?? 0),
+            aggregator: EventAggregator(source: format.rawValue, calendar: plan.calendar, coster: plan.coster),
+            index: index)
         let result: LineReaderResult
         do {
             result = try LineReader.read(path: task.path, options: options) { line, number, _ in
-                switch JSONDocument.parse(line) {
-                case .success(let root):
-                    let disposition = decoder.decode(root, line: number, into: &batch)
-                    if disposition == .undecodable { malformed += 1 }
-                    lastLineParsed = true
-                case .failure:
-                    malformed += 1
-                    lastLineParsed = false
-                }
-                sinceDrain += 1
-                if sinceDrain >= Self.drainEvery {
-                    drain()
-                    sinceDrain = 0
-                }
+                reading.line(line, number: number)
                 return true
             }
         } catch {
             record.status = .failed
             record.error = error.description
-            return DecodedFile(record: record, fileIndex: task.fileIndex, aggregator: makeAggregator(source: format.rawValue), pending: [], runBytesRead: 0)
+            return failure(task, record, runBytes: 0)
         }
-        decoder.finish(into: &batch)
-        drain()
+        reading.finish()
+        Self.account(&record, result: result, reading: reading, task: task, baseline: baseline, options: options)
+        return DecodedFile(
+            task: task, record: record, aggregates: reading.aggregator.finish(), claims: reading.keyed.remember,
+            claimsMaxInstantMs: reading.keyed.maxInstantMs, runBytesRead: result.bytesRead)
+    }
 
-        let prev = baseline
+    /// A file no decoder recognizes: read through once anyway, so the counts show what is there
+    /// and a damaged compressed stream with no complete line before the damage is named as such.
+    private func readUnrecognized(_ task: FileTask, _ r: IngestFileRecord, options: LineReaderOptions) -> DecodedFile {
+        var record = r
+        let scan = try? LineReader.read(path: task.path, options: options) { _, _, _ in true }
+        record.status = .failed
+        record.bytesRead = scan?.bytesRead ?? 0
+        record.bytesDecoded = scan?.bytesDecoded ?? 0
+        record.lines = Int64(scan?.lines ?? 0)
+        if let damage = scan?.streamError {
+            record.error = "damaged \(record.compression) stream with no complete line before the damage: \(damage)"
+        } else {
+            record.error = "unknown format: no decoder recognizes the first lines; check the file with `factorylog inspect` or force one with --format"
+        }
+        return failure(task, record, runBytes: scan?.bytesRead ?? 0)
+    }
+
+    private func failure(_ task: FileTask, _ record: IngestFileRecord, runBytes: Int64) -> DecodedFile {
+        DecodedFile(task: task, record: record, aggregates: Aggregates(), claims: [], claimsMaxInstantMs: 0, runBytesRead: runBytes)
+    }
+
+    /// Counts over all runs, offsets for the next run, status and message.
+    static func account(
+        _ record: inout IngestFileRecord, result: LineReaderResult, reading: FileReading, task: FileTask,
+        baseline prev: IngestFileRecord?, options: LineReaderOptions
+    ) {
+        var malformed = reading.sink.malformed
         record.bytesRead = (prev?.bytesRead ?? 0) + result.bytesRead
         record.bytesDecoded = (prev?.bytesDecoded ?? 0) + result.bytesDecoded
         record.lines = (prev?.lines ?? 0) + Int64(result.lines)
         record.oversizedLines = (prev?.oversizedLines ?? 0) + Int64(result.oversizedLines)
         record.malformedLines = (prev?.malformedLines ?? 0) + Int64(malformed)
-        record.events = (prev?.events ?? 0) + Int64(events)
-        record.excludedEvents = (prev?.excludedEvents ?? 0) + Int64(excluded)
-        record.duplicateEvents = (prev?.duplicateEvents ?? 0) + Int64(localDuplicates)
-        record.firstEventMs = [prev?.firstEventMs, firstMs].compactMap { $0 }.min()
-        record.lastEventMs = [prev?.lastEventMs, lastMs].compactMap { $0 }.max()
+        record.events = (prev?.events ?? 0) + Int64(reading.sink.events)
+        record.excludedEvents = (prev?.excludedEvents ?? 0) + Int64(reading.sink.excluded)
+        record.duplicateEvents = (prev?.duplicateEvents ?? 0) + Int64(reading.keyed.duplicates)
+        record.firstEventMs = [prev?.firstEventMs, reading.sink.firstMs].compactMap { $0 }.min()
+        record.lastEventMs = [prev?.lastEventMs, reading.sink.lastMs].compactMap { $0 }.max()
         // Offsets for the next run. A last line without a newline that parsed is consumed. One
         // that did not parse is a line a writer is still busy with: it is neither counted nor
         // consumed, so the next run reads it whole.
         record.byteOffset = result.consumedRawOffset
         record.decodedOffset = result.consumedDecodedOffset
         if result.unterminatedTail {
-            if lastLineParsed {
+            if reading.lastLineParsed {
                 if result.compression == .none {
                     record.byteOffset = options.startOffset + result.bytesRead
                     record.decodedOffset = record.byteOffset
@@ -213,11 +167,174 @@ struct FileDecoder {
             record.status = .ok
         }
         record.error = problems.joined(separator: "; ")
-        return DecodedFile(record: record, fileIndex: task.fileIndex, aggregator: aggregator, pending: pending, runBytesRead: result.bytesRead)
+    }
+}
+
+/// The per-line state of reading one file: the decoder, the event sink and the keyed calls.
+struct FileReading {
+    var decoder: any LogDecoder
+    var sink = EventSink()
+    var keyed: KeyedCalls
+    var aggregator: EventAggregator<PricerCoster>
+    var batch = EventBatch()
+    var sinceDrain = 0
+    var lastLineParsed = true
+
+    init(format: LogFormat, path: String, owner: UInt32, firstLine: Int, aggregator: EventAggregator<PricerCoster>, index: ClaimIndex) {
+        decoder = format.makeDecoder(context: DecoderContext(path: path))
+        keyed = KeyedCalls(index: index, owner: owner, firstLine: firstLine)
+        self.aggregator = aggregator
     }
 
-    func makeAggregator(source: String) -> EventAggregator<PricerCoster> {
-        EventAggregator(source: source, calendar: plan.calendar, coster: plan.coster)
+    mutating func line(_ line: UnsafeRawBufferPointer, number: Int) {
+        switch JSONDocument.parse(line) {
+        case .success(let root):
+            if decoder.decode(root, line: number, into: &batch) == .undecodable { sink.malformed += 1 }
+            lastLineParsed = true
+        case .failure:
+            sink.malformed += 1
+            lastLineParsed = false
+        }
+        sinceDrain += 1
+        if sinceDrain >= FileDecoder.drainEvery {
+            drain()
+            sinceDrain = 0
+        }
+    }
+
+    mutating func finish() {
+        decoder.finish(into: &batch)
+        drain()
+        keyed.flush(all: true, into: &aggregator)
+    }
+
+    mutating func drain() {
+        sink.drain(&batch, keyed: &keyed, aggregator: &aggregator)
+        batch.removeAll()
+    }
+}
+
+/// Bounds checks and counts of decoded events on their way into the aggregator.
+struct EventSink {
+    var malformed = 0
+    var events = 0
+    var excluded = 0
+    var firstMs: Int64? = nil
+    var lastMs: Int64? = nil
+
+    mutating func seen(_ ms: Int64) {
+        firstMs = min(firstMs ?? ms, ms)
+        lastMs = max(lastMs ?? ms, ms)
+    }
+
+    mutating func drain(_ batch: inout EventBatch, keyed: inout KeyedCalls, aggregator: inout EventAggregator<PricerCoster>) {
+        excluded += batch.excluded
+        events += batch.eventCount
+        for i in batch.llmCalls.indices {
+            var call = batch.llmCalls[i]
+            call.latencyMs = EventBounds.duration(call.latencyMs)
+            call.ttftMs = EventBounds.duration(call.ttftMs)
+            // Defence in depth: a call whose numbers no real log carries is a malformed record,
+            // never a sum that overflows or a day in the year 3170843.
+            guard EventBounds.plausible(call) else {
+                malformed += 1
+                events -= 1
+                continue
+            }
+            seen(call.instantMs)
+            if call.dedup != nil {
+                let line = i < batch.llmCallLines.count ? batch.llmCallLines[i] : 0
+                keyed.add(call, line: line, into: &aggregator)
+            } else {
+                aggregator.add(call)
+            }
+        }
+        for var t in batch.toolCalls {
+            t.durationMs = EventBounds.duration(t.durationMs)
+            guard EventBounds.instants.contains(t.instantMs) else {
+                malformed += 1
+                events -= 1
+                continue
+            }
+            seen(t.instantMs)
+            aggregator.add(t)
+        }
+        for p in batch.permissions {
+            guard EventBounds.instants.contains(p.instantMs) else {
+                malformed += 1
+                events -= 1
+                continue
+            }
+            seen(p.instantMs)
+            aggregator.add(p)
+        }
+    }
+}
+
+/// Keyed calls of one file on their way through de-duplication.
+///
+/// Within the file the same rule as across files applies as records arrive (the higher rank
+/// wins, ties keep the earlier line), so repeated lines (Claude Code writes one line per content
+/// block of a message) cost one pending call. Pending calls are offered to the `ClaimIndex` at
+/// the end of the file, or the oldest half of them when more than `maxPending` wait (memory stays
+/// bounded on a file of millions of requests; a later, better copy of a call already offered
+/// then makes the file read itself again, through the index).
+struct KeyedCalls {
+    let index: ClaimIndex
+    let owner: UInt32
+    /// Lines read by earlier runs (an appended tail continues the count).
+    let firstLine: Int
+    static let maxPending = 65_536
+
+    var pending: [LLMCall] = []
+    var lines: [UInt32] = []
+    var slot: [DedupKey: Int] = [:]
+    var duplicates = 0
+    var remember: [(DedupKey, ClaimEntry)] = []
+    var maxInstantMs: Int64 = 0
+
+    init(index: ClaimIndex, owner: UInt32, firstLine: Int) {
+        self.index = index
+        self.owner = owner
+        self.firstLine = firstLine
+    }
+
+    mutating func add(_ call: LLMCall, line: Int, into aggregator: inout EventAggregator<PricerCoster>) {
+        let claim = call.dedup!
+        if let at = slot[claim.key] {
+            duplicates += 1
+            if claim.rank > pending[at].dedup!.rank {
+                pending[at] = call
+                lines[at] = UInt32(clamping: firstLine + line)
+            }
+            return
+        }
+        slot[claim.key] = pending.count
+        pending.append(call)
+        lines.append(UInt32(clamping: firstLine + line))
+        if pending.count > Self.maxPending { flush(all: false, into: &aggregator) }
+    }
+
+    /// Offers pending calls to the index (all, or the oldest half) and aggregates the winners.
+    mutating func flush(all: Bool, into aggregator: inout EventAggregator<PricerCoster>) {
+        let n = all ? pending.count : pending.count / 2
+        guard n > 0 else { return }
+        var offers: [ClaimIndex.Offer] = []
+        offers.reserveCapacity(n)
+        for i in 0..<n { offers.append(ClaimIndex.Offer(claim: pending[i].dedup!, line: lines[i])) }
+        let wins = index.decide(offers, owner: owner, remember: &remember)
+        for i in 0..<n {
+            if wins[i] {
+                aggregator.add(pending[i])
+                maxInstantMs = max(maxInstantMs, pending[i].instantMs)
+            } else {
+                duplicates += 1
+            }
+        }
+        pending.removeFirst(n)
+        lines.removeFirst(n)
+        slot.removeAll(keepingCapacity: true)
+        for (i, c) in pending.enumerated() { slot[c.dedup!.key] = i }
     }
 }
 
@@ -235,7 +352,7 @@ enum EventBounds {
     }
 
     static func plausible(_ c: LLMCall) -> Bool {
-        instants.contains(c.instantMs) && tokens.contains(c.inputTokens) && tokens.contains(c.cacheReadTokens)
+        instants.contains(c.instantMs) && tokens.contains(c.cacheReadTokens) && tokens.contains(c.inputTokens)
             && tokens.contains(c.cacheWrite5mTokens) && tokens.contains(c.cacheWrite1hTokens)
             && tokens.contains(c.outputTokens) && tokens.contains(c.reasoningTokens)
             && (c.loggedCostUSD.map { $0.isFinite && $0 >= 0 && $0 < 1e9 } ?? true)

@@ -2,19 +2,20 @@ import Foundation
 import Ingest
 
 /// The nightly job: discover inputs, read only what the state has not seen, de-duplicate across
-/// files and nights, commit each file's contribution with its ledger row in one transaction,
-/// and return everything the state holds for the report window.
+/// files and nights, commit each file as soon as it is read, and return everything the state
+/// holds for the report window.
 ///
 /// ### Stages
 ///
-///     discover ─▶ plan (ledger: new / append / rewrite / skipped / pruned)
-///              ─▶ decode files concurrently (≤ jobs at once; each a child task)
-///              ─▶ resolve keyed calls across files and against the state's known keys
-///              ─▶ commit per file (ledger row + contribution + keys, one transaction)
-///              ─▶ merge contributions in the window
+///     discover ─▶ plan (ledger: new / append / rewrite / stale / skipped / pruned)
+///              ─▶ read files concurrently (≤ jobs at once), keyed calls decided by the ClaimIndex
+///              ─▶ commit each file as it finishes (ledger row + per-day parts + claims, one
+///                 transaction, several files per transaction when they finish together)
+///              ─▶ read again the files a better duplicate displaced (rarely any)
+///              ─▶ merge the touched days into the day aggregates; export the window
 ///
-/// Results are identical for any `jobs` and any file order: partial aggregates merge
-/// associatively and de-duplication ties break on (discovery index, line).
+/// Memory holds the claim index and the files in flight, never all files. Results are identical
+/// for any `jobs` and any file order (see `ClaimIndex` for the de-duplication rule).
 public enum Pipeline {
     /// Runs the nightly job.
     /// - Throws: `StateError` (state locked, time-zone mismatch, SQLite failures). Input problems
@@ -25,18 +26,74 @@ public enum Pipeline {
         var discovered = InputDiscovery.discover(plan.inputs)
         let own = OwnFiles(plan.excludedPaths)
         discovered.files.removeAll { own.contains($0) }
-        var rows: [IngestFileRecord?] = Array(repeating: nil, count: discovered.files.count)
-        var tasks: [FileTask] = []
-        var previous: [Int: IngestFileRecord] = [:]
 
-        // 1. Plan each file from the ledger.
-        for (index, path) in discovered.files.enumerated() {
-            let old = try store.ledger(path: path)
+        let index = ClaimIndex()
+        var planning = try RunPlanning(plan: plan, store: store, files: discovered.files, index: index)
+        index.load(try store.claimSets(excludingPaths: planning.rewritten))
+        index.setRereadable(planning.rereadable)
+
+        var committer = Committer(store: store, index: index, jobs: plan.jobs, progress: progress)
+        try await committer.read(planning.tasks, decoder: FileDecoder(plan: plan, index: index), rows: &planning.rows)
+        // Files that counted a key a better record read later owns: read them again (each round
+        // can only displace files again in contrived cases; four rounds bound it).
+        for _ in 0..<4 {
+            let displaced = index.displaced
+            if displaced.isEmpty { break }
+            index.clearDisplaced(displaced)
+            let tasks = displaced.sorted().compactMap { planning.rereadTask(owner: $0, path: index.path(of: $0)) }
+            try await committer.read(tasks, decoder: FileDecoder(plan: plan, index: index), rows: &planning.rows)
+        }
+        if plan.dedupDays > 0 {
+            let cutoff = Int64(Date().timeIntervalSince1970 * 1000) - Int64(plan.dedupDays) * 86_400_000
+            try store.pruneDedupKeys(olderThanMs: cutoff)
+        }
+        let merged = try load(store: store, window: plan.window)
+        return RunOutcome(
+            files: planning.rows.compactMap { $0 }, aggregates: merged, bytesRead: committer.bytesRead,
+            missingInputs: discovered.problems.map { (path: $0.path, message: $0.message) },
+            pricesID: plan.pricer.snapshotID)
+    }
+
+    /// Everything the state holds for the days of `window` (nil = all), merged: the touched days
+    /// are merged into the day aggregates first.
+    public static func load(store: StateStore, window: ClosedRange<Int32>?) throws -> Aggregates {
+        try store.refreshDirtyDays()
+        return try store.dayAggregates(window: window)
+    }
+}
+
+/// Decides, from the ledger, what to do with each discovered file.
+struct RunPlanning {
+    /// One row per discovered file, by discovery index (nil until known).
+    var rows: [IngestFileRecord?]
+    var tasks: [FileTask] = []
+    /// Files read from the start because their content changed: their old claims are void.
+    var rewritten = Set<String>()
+    /// Owners this run can read again (discovered files that exist).
+    var rereadable = Set<UInt32>()
+    private var stats: [String: (fileIndex: Int, info: FileStat.Info)] = [:]
+
+    init(plan: RunPlan, store: StateStore, files: [String], index: ClaimIndex) throws {
+        rows = Array(repeating: nil, count: files.count)
+        let ledger = try store.ledgerByPath()
+        let stale = try store.staleFiles()
+        let dayRanges = plan.window != nil ? try store.fileDayRanges() : [:]
+        for (i, path) in files.enumerated() {
+            let old = ledger[path]
             guard let st = FileStat.of(path) else {
                 var r = old ?? IngestFileRecord(path: path)
                 r.status = .failed
                 r.error = "cannot read \(path): \(String(cString: strerror(errno))); check the path and its permissions"
-                rows[index] = r
+                rows[i] = r
+                continue
+            }
+            let owner = index.id(of: path)
+            rereadable.insert(owner)
+            stats[path] = (i, st)
+            let unchanged = old.map { $0.size == st.size && $0.mtimeNs == st.mtimeNs && $0.status != .failed } ?? false
+            if unchanged && stale.contains(path) {
+                // It lost a key to a better record on an earlier run that was interrupted.
+                if let t = rereadTask(owner: owner, path: path) { tasks.append(t) }
                 continue
             }
             // Date pruning: by the path's date (widened by one day each side for time zones) ...
@@ -44,20 +101,19 @@ public enum Pipeline {
                 var r = old ?? IngestFileRecord(path: path)
                 r.status = .pruned
                 r.error = ""
-                rows[index] = r
+                rows[i] = r
                 continue
             }
-            let unchanged = old.map { $0.size == st.size && $0.mtimeNs == st.mtimeNs && $0.status != .failed } ?? false
             if unchanged, let old {
                 var r = old
-                // ... or by the ledger's day range for a file we already know.
-                if let window = plan.window, let range = try store.dayRange(path: path), range.1 < window.lowerBound || range.0 > window.upperBound {
+                // ... or by the day range the state knows for it.
+                if let window = plan.window, let range = dayRanges[path], !range.overlaps(window) {
                     r.status = .pruned
                 } else {
                     r.status = .skipped
                 }
                 r.error = ""
-                rows[index] = r
+                rows[i] = r
                 continue
             }
             var mode = FileTask.Mode.full(replace: old != nil)
@@ -65,103 +121,105 @@ public enum Pipeline {
             var fp = FileStat.fingerprint(path, length: fpLength) ?? 0
             if let old, old.status != .failed, st.size > old.size, old.fingerprintLength > 0,
                 FileStat.fingerprint(path, length: old.fingerprintLength) == old.fingerprint,
-                let format = LogFormat(rawValue: old.format), format.isStateless
+                let format = LogFormat(rawValue: old.format), format.isStateless, !stale.contains(path)
             {
                 // Append-only growth of a stateless gateway log: read only the new tail.
                 mode = .append(previous: old)
-                previous[index] = old
                 if old.fingerprintLength >= fpLength {
                     fpLength = old.fingerprintLength
                     fp = old.fingerprint
                 }
+            } else if old != nil && !stale.contains(path) {
+                rewritten.insert(path)
             }
-            tasks.append(FileTask(path: path, fileIndex: index, size: st.size, mtimeNs: st.mtimeNs, fingerprint: fp, fingerprintLength: fpLength, mode: mode))
+            tasks.append(FileTask(path: path, fileIndex: i, owner: owner, size: st.size, mtimeNs: st.mtimeNs, fingerprint: fp, fingerprintLength: fpLength, mode: mode))
         }
-
-        // 2. Decode concurrently, at most `jobs` files in flight.
-        let decoder = FileDecoder(plan: plan)
-        let total = tasks.count
-        var decoded: [DecodedFile] = []
-        decoded.reserveCapacity(total)
-        await withTaskGroup(of: DecodedFile.self) { group in
-            var next = 0
-            var done = 0
-            var bytes: Int64 = 0
-            let width = max(1, plan.jobs)
-            while next < min(width, total) {
-                let t = tasks[next]
-                let prev = previous[t.fileIndex]
-                group.addTask { decoder.decode(t, previous: prev) }
-                next += 1
-            }
-            while let d = await group.next() {
-                decoded.append(d)
-                done += 1
-                bytes += d.runBytesRead
-                progress?(RunProgress(filesDone: done, filesTotal: total, bytesRead: bytes))
-                if next < total {
-                    let t = tasks[next]
-                    let prev = previous[t.fileIndex]
-                    group.addTask { decoder.decode(t, previous: prev) }
-                    next += 1
-                }
-            }
-        }
-        decoded.sort { $0.fileIndex < $1.fileIndex }
-
-        // 3. De-duplicate keyed calls across files and against keys the state already knows.
-        let replacedPaths = Set(tasks.compactMap { t -> String? in
-            if case .full(let replace) = t.mode, replace { return t.path }
-            return nil
-        })
-        let known = decoded.contains(where: { !$0.pending.isEmpty }) ? try store.dedupIndex(excludingPaths: replacedPaths) : DedupIndex(keys: [])
-        let resolution = DedupResolver.resolve(decoded, known: known)
-        for i in decoded.indices {
-            for (j, call) in decoded[i].pending.enumerated() where resolution.isWinner[i][j] {
-                decoded[i].aggregator.add(call)
-            }
-            decoded[i].pending = []
-        }
-        for (i, n) in resolution.duplicates { decoded[i].record.duplicateEvents += Int64(n) }
-
-        // 4. Commit per file: contribution + ledger row + keys in one transaction.
-        let taskByIndex = Dictionary(uniqueKeysWithValues: tasks.map { ($0.fileIndex, $0) })
-        for i in decoded.indices {
-            var d = decoded[i]
-            let agg = d.aggregator.finish()
-            let task = taskByIndex[d.fileIndex]!
-            var replace = false
-            if case .full(let r) = task.mode { replace = r }
-            if d.record.status == .failed {
-                try store.updateLedger(d.record)
-            } else {
-                let days = agg.days
-                try store.commitFile(
-                    d.record, contribution: agg.isEmpty ? nil : agg.serialized(), minDay: days.min(), maxDay: days.max(),
-                    dedupKeys: resolution.keysToRemember[i] ?? [], replace: replace)
-            }
-            rows[d.fileIndex] = d.record
-        }
-        if plan.dedupDays > 0 {
-            let cutoff = Int64(Date().timeIntervalSince1970 * 1000) - Int64(plan.dedupDays) * 86_400_000
-            try store.pruneDedupKeys(olderThanMs: cutoff)
-        }
-
-        // 5. Everything in the window, merged.
-        let merged = try Self.load(store: store, window: plan.window)
-        return RunOutcome(
-            files: rows.compactMap { $0 }, aggregates: merged, bytesRead: decoded.reduce(0) { $0 + $1.runBytesRead },
-            missingInputs: discovered.problems.map { (path: $0.path, message: $0.message) },
-            pricesID: plan.pricer.snapshotID)
     }
 
-    /// Merges the state's contributions that intersect `window` (days; nil = all).
-    public static func load(store: StateStore, window: ClosedRange<Int32>?) throws -> Aggregates {
-        var merged = Aggregates.empty
-        for blob in try store.contributions(minDay: window?.lowerBound, maxDay: window?.upperBound) {
-            merged.merge(try Aggregates(serialized: blob))
+    /// A task reading `path` again from the start, replacing its parts (its claims stay valid:
+    /// the same lines claim the same keys). Nil when the file is not among this run's inputs.
+    func rereadTask(owner: UInt32, path: String) -> FileTask? {
+        guard let (i, st) = stats[path] else { return nil }
+        let fpLength = min(st.size, 64 << 10)
+        let fp = FileStat.fingerprint(path, length: fpLength) ?? 0
+        return FileTask(path: path, fileIndex: i, owner: owner, size: st.size, mtimeNs: st.mtimeNs, fingerprint: fp, fingerprintLength: fpLength, mode: .full(replace: true))
+    }
+}
+
+/// Reads tasks concurrently and commits each file soon after it is read.
+struct Committer {
+    let store: StateStore
+    let index: ClaimIndex
+    let jobs: Int
+    let progress: (@Sendable (RunProgress) -> Void)?
+    private(set) var bytesRead: Int64 = 0
+    private var done = 0
+    private var total = 0
+
+    /// Files committed together at most (one transaction); a file of more than `bigFileBytes`
+    /// is committed at once.
+    static let batchFiles = 64
+    static let bigFileBytes: Int64 = 4 << 20
+
+    init(store: StateStore, index: ClaimIndex, jobs: Int, progress: (@Sendable (RunProgress) -> Void)?) {
+        self.store = store
+        self.index = index
+        self.jobs = max(1, jobs)
+        self.progress = progress
+    }
+
+    mutating func read(_ tasks: [FileTask], decoder: FileDecoder, rows: inout [IngestFileRecord?]) async throws {
+        if tasks.isEmpty { return }
+        total += tasks.count
+        var pending: [DecodedFile] = []
+        var pendingBytes: Int64 = 0
+        try await withThrowingTaskGroup(of: DecodedFile.self) { group in
+            var next = 0
+            while next < min(jobs, tasks.count) {
+                let t = tasks[next]
+                group.addTask { decoder.decode(t) }
+                next += 1
+            }
+            while let d = try await group.next() {
+                if next < tasks.count {
+                    let t = tasks[next]
+                    group.addTask { decoder.decode(t) }
+                    next += 1
+                }
+                done += 1
+                bytesRead += d.runBytesRead
+                pendingBytes += d.runBytesRead
+                rows[d.task.fileIndex] = d.record
+                pending.append(d)
+                if pending.count >= Self.batchFiles || pendingBytes >= Self.bigFileBytes || next >= tasks.count {
+                    try commit(pending)
+                    pending.removeAll(keepingCapacity: true)
+                    pendingBytes = 0
+                }
+                progress?(RunProgress(filesDone: done, filesTotal: total, bytesRead: bytesRead))
+            }
         }
-        return merged
+        try commit(pending)
+    }
+
+    private func commit(_ files: [DecodedFile]) throws {
+        let displaced = index.displaced
+        var commits: [FileCommit] = []
+        commits.reserveCapacity(files.count)
+        for d in files {
+            if d.failed {
+                commits.append(FileCommit(record: d.record, replace: false, stale: displaced.contains(d.task.owner) ? true : nil))
+                continue
+            }
+            var days: [Int32: [UInt8]] = [:]
+            for (day, part) in d.aggregates.splitByDay() { days[day] = part.serialized() }
+            commits.append(FileCommit(
+                record: d.record, replace: d.task.replace, days: days, claims: ClaimEntry.encode(d.claims),
+                claimCount: d.claims.count, claimsMaxInstantMs: d.claimsMaxInstantMs,
+                stale: displaced.contains(d.task.owner)))
+        }
+        let stale = index.takeUnrecordedDisplaced().map { index.path(of: $0) }.sorted()
+        try store.commit(commits, staleOwners: stale)
     }
 }
 

@@ -16,12 +16,18 @@ import SQLite3
 /// * `meta(key, value)`: `schema_version`, `tz` (the `--tz` the state was built with) and
 ///   `created` (ISO-8601 UTC);
 /// * `files`: the ingest ledger, one row per input path, every field of `IngestFileRecord`;
-/// * `contributions`: per file, one or more opaque serialized aggregate blobs (one per run that
-///   read new lines of the file: the first read, then one per append), each with the range of
-///   days it covers (days since 1970-01-01 in the report time zone, inclusive);
-/// * `dedup_sets`: the de-duplication keys that must hold across files and nights, one sorted blob per commit
-///   (`CONTRACT.md`, "Keys are remembered across files and nightly runs"), with the file that
-///   owns them and the event instant (UTC epoch ms) used to expire them after `--dedup-days`.
+/// * `file_days`: what each file contributed to each day (days since 1970-01-01 in the report
+///   time zone), one serialized `Aggregates` blob per (file, day, read): the first read, then one
+///   per append; kept so that a rewritten or re-read file's part can be taken out of its days;
+/// * `day_aggregates`: per day, the merge of that day's `file_days` blobs, maintained at each
+///   commit (`dirty_days` lists the days still to merge), so exporting costs the days, not the
+///   files;
+/// * `dedup_sets`: the de-duplication claims that must hold across files and nights, one blob per
+///   commit (`ClaimEntry`: key, rank, line; `CONTRACT.md`, "Keys are remembered across files and
+///   nightly runs"), with the file that owns them and the event instant (UTC epoch ms) used to
+///   expire them after `--dedup-days`;
+/// * `stale_files`: files that counted a key a better record (read later) now owns: they are
+///   read again before anything else.
 ///
 /// ### Crash safety
 /// The database runs in WAL mode with `synchronous = NORMAL`. Each `commitFile` / `updateLedger`
@@ -60,7 +66,7 @@ public final class StateStore: @unchecked Sendable {
     /// The value of `PRAGMA application_id` marking a factorylog state ("flog").
     static let applicationID: Int32 = 0x666C_6F67
     /// Current schema version, recorded in `meta.schema_version`.
-    public static let schemaVersion = 1
+    public static let schemaVersion = 2
 
     /// Opens (creating if needed) the state at `path`.
     ///
@@ -156,166 +162,7 @@ public final class StateStore: @unchecked Sendable {
         }
     }
 
-    /// Records what one file contributed, in ONE transaction (all or nothing, even on `kill -9`):
-    ///
-    /// 1. when `replace` is true (the file was rewritten: its fingerprint changed), deletes the
-    ///    file's previous contributions and the dedup keys it owns;
-    /// 2. upserts the ledger row `record` (keyed by `record.path`);
-    /// 3. when `contribution` is non-nil, adds it as a new contribution row of the file (an
-    ///    append adds a second row beside the first); `minDay`/`maxDay` are the inclusive day
-    ///    range it covers (days since the epoch in the report time zone), nil when it covers no day;
-    /// 4. inserts `dedupKeys` (key, event instant in UTC epoch ms) owned by this file. A key that
-    ///    is already known (from any file) keeps its first owner and instant.
-    ///
-    /// - Throws: `StateError.database` (the transaction is rolled back: nothing is recorded).
-    /// - Complexity: O(k log n) for k keys.
-    public func commitFile(
-        _ record: IngestFileRecord, contribution: [UInt8]?, minDay: Int32?, maxDay: Int32?,
-        dedupKeys: [(DedupKey, Int64)], replace: Bool
-    ) throws {
-        try commitFile(
-            record, contribution: contribution, minDay: minDay, maxDay: maxDay,
-            dedupKeys: dedupKeys, replace: replace, midway: nil)
-    }
-
-    /// `commitFile` with a hook run inside the transaction after everything is written and before
-    /// the commit: tests make it throw (or `kill -9` the process) to check that nothing is recorded.
-    func commitFile(
-        _ record: IngestFileRecord, contribution: [UInt8]?, minDay: Int32?, maxDay: Int32?,
-        dedupKeys: [(DedupKey, Int64)], replace: Bool, midway: ((Database) throws -> Void)?
-    ) throws {
-        try guarded {
-            try dbQueue.write { db in
-                if replace {
-                    try db.execute(sql: "DELETE FROM contributions WHERE path = ?", arguments: [record.path])
-                    try db.execute(sql: "DELETE FROM dedup_sets WHERE path = ?", arguments: [record.path])
-                }
-                try Self.upsert(record, db)
-                if let contribution {
-                    try db.execute(
-                        sql: "INSERT INTO contributions (path, min_day, max_day, blob) VALUES (?, ?, ?, ?)",
-                        arguments: [record.path, minDay.map { Int64($0) }, maxDay.map { Int64($0) }, Data(contribution)])
-                }
-                if !dedupKeys.isEmpty {
-                    // One row per commit: the keys sorted, 16 bytes each (hi, lo little-endian),
-                    // with the newest event instant for expiry. Looked up in memory (`DedupIndex`).
-                    let keys = dedupKeys.map(\.0).sorted()
-                    let instants = dedupKeys.map(\.1)
-                    try db.execute(
-                        sql: "INSERT INTO dedup_sets (path, max_instant_ms, key_count, keys) VALUES (?, ?, ?, ?)",
-                        arguments: [record.path, instants.max() ?? 0, keys.count, Data(DedupIndex.encode(keys))])
-                }
-                try midway?(db)
-            }
-        }
-    }
-
-    // MARK: - Contributions
-
-    /// The contribution blobs whose day range intersects `minDay...maxDay` (inclusive days since
-    /// the epoch; a nil bound is open), ordered by file path then insertion order.
-    ///
-    /// With no bound at all, every blob is returned, including those recorded without a day
-    /// range; with a bound, a blob without a day range (it covers no day) is left out.
-    public func contributions(minDay: Int32?, maxDay: Int32?) throws -> [[UInt8]] {
-        var conditions: [String] = []
-        var arguments: StatementArguments = []
-        if let minDay {
-            conditions.append("max_day >= ?")
-            arguments += [Int64(minDay)]
-        }
-        if let maxDay {
-            conditions.append("min_day <= ?")
-            arguments += [Int64(maxDay)]
-        }
-        let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
-        let sql = "SELECT blob FROM contributions" + filter + " ORDER BY path, id"
-        return try guarded {
-            try dbQueue.read { db in
-                let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
-                var result: [[UInt8]] = []
-                while let row = try rows.next() {
-                    let data: Data = row[0] ?? Data()
-                    result.append([UInt8](data))
-                }
-                return result
-            }
-        }
-    }
-
-    /// The inclusive day range covered by the contributions of `path` (min of their first days,
-    /// max of their last days), or nil when the file has no contribution with a day range.
-    public func dayRange(path: String) throws -> (Int32, Int32)? {
-        try guarded {
-            try dbQueue.read { db in
-                guard let row = try Row.fetchOne(
-                    db, sql: "SELECT min(min_day), max(max_day) FROM contributions WHERE path = ?",
-                    arguments: [path])
-                else { return nil }
-                guard let low: Int64 = row[0], let high: Int64 = row[1] else { return nil }
-                return (Int32(truncatingIfNeeded: low), Int32(truncatingIfNeeded: high))
-            }
-        }
-    }
-
-    /// `dayRange(path:)` for every file at once (one query, for pruning thousands of files).
-    /// Files without a contribution day range are absent.
-    public func dayRanges() throws -> [String: (Int32, Int32)] {
-        try guarded {
-            try dbQueue.read { db in
-                let rows = try Row.fetchCursor(
-                    db,
-                    sql: """
-                        SELECT path, min(min_day), max(max_day) FROM contributions
-                        WHERE min_day IS NOT NULL AND max_day IS NOT NULL GROUP BY path
-                        """)
-                var result: [String: (Int32, Int32)] = [:]
-                while let row = try rows.next() {
-                    let path: String = row[0]
-                    let low: Int64 = row[1]
-                    let high: Int64 = row[2]
-                    result[path] = (Int32(truncatingIfNeeded: low), Int32(truncatingIfNeeded: high))
-                }
-                return result
-            }
-        }
-    }
-
-    // MARK: - De-duplication keys
-
-    /// Which of `keys` are already known, from any file (e.g. to drop duplicates of events
-    /// counted on an earlier night).
-    public func knownDedupKeys(_ keys: [DedupKey]) throws -> Set<DedupKey> {
-        try knownDedupKeys(keys, excludingPaths: [])
-    }
-
-    /// Which of `keys` the state remembers from files other than `excludingPaths` (a file being
-    /// re-read whole must not find its own previous keys).
-    /// - Complexity: loads every remembered key set once (16 bytes a key), then O(log n) per key.
-    public func knownDedupKeys(_ keys: [DedupKey], excludingPaths: Set<String>) throws -> Set<DedupKey> {
-        if keys.isEmpty { return [] }
-        let index = try dedupIndex(excludingPaths: excludingPaths)
-        var known = Set<DedupKey>()
-        for k in keys where index.contains(k) { known.insert(k) }
-        return known
-    }
-
-    /// Every remembered key, except those owned by `excludingPaths`, as one sorted index.
-    public func dedupIndex(excludingPaths: Set<String> = []) throws -> DedupIndex {
-        try guarded {
-            try dbQueue.read { db in
-                var blobs: [[UInt8]] = []
-                let rows = try Row.fetchCursor(db, sql: "SELECT path, keys FROM dedup_sets")
-                while let row = try rows.next() {
-                    let path: String = row["path"]
-                    if excludingPaths.contains(path) { continue }
-                    let data: Data = row["keys"]
-                    blobs.append([UInt8](data))
-                }
-                return DedupIndex(blobs: blobs)
-            }
-        }
-    }
+    // Commits, day aggregates and claims: StateStore+Days.swift.
 
     /// Deletes the key sets whose newest event instant is older than `cutoffMs` (UTC epoch ms; the
     /// caller computes it from `--dedup-days`, default 7). Returns how many keys were deleted.
@@ -457,6 +304,7 @@ public final class StateStore: @unchecked Sendable {
                     CREATE INDEX dedup_sets_path ON dedup_sets(path);
                     """)
         }
+        migrator.registerMigration("v2-streaming") { db in try Self.migrateToDays(db) }
         return migrator
     }
 

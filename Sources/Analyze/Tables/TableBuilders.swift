@@ -191,9 +191,14 @@ public enum Tables {
     }
 
     /// unpriced_models: one row per (source, model as logged); first/last seen are UTC ms.
-    public static func unpricedModels(_ a: Aggregates) -> TableBatch {
+    /// The days of `window` only (nil = all), summed per (source, model).
+    public static func unpricedModels(_ a: Aggregates, window: ClosedRange<Int32>? = nil) -> TableBatch {
         var b = TableBuilder(unpricedModelsSchema)
-        for (k, v) in a.unpriced.sorted(by: { $0.key < $1.key }) {
+        var rows: [UnpricedKey: UnpricedStats] = [:]
+        for (k, v) in a.unpriced where window?.contains(k.day) ?? true {
+            rows[UnpricedKey(source: k.source, model: k.model), default: UnpricedStats()].merge(v)
+        }
+        for (k, v) in rows.sorted(by: { $0.key < $1.key }) {
             b.append(
                 .string(k.source), .string(k.model), .int64(v.requests), .int64(v.totalTokens),
                 .timestampMillis(v.firstSeenMs), .timestampMillis(v.lastSeenMs))
@@ -219,7 +224,7 @@ public enum Tables {
     public static func all(_ a: Aggregates, files: [IngestFileRecord], window: ClosedRange<Int32>? = nil) -> [TableBatch] {
         [
             usageDaily(a, window: window), latencyDaily(a, window: window), toolsDaily(a, window: window),
-            permissionsDaily(a, window: window), costWeekly(a, window: window), unpricedModels(a), ingestFiles(files),
+            permissionsDaily(a, window: window), costWeekly(a, window: window), unpricedModels(a, window: window), ingestFiles(files),
         ]
     }
 }
