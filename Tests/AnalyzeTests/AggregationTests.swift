@@ -97,7 +97,7 @@ struct AggregationTests {
         #expect(u.costPico == 58_062_000_000 + 105_000_000)
         let m = a.usage[UsageKey(day: k.day, source: "litellm", provider: "anthropic", model: "mystery", team: "ads", principal: "p")]!
         #expect(m.requests == 1 && m.denied == 1 && m.unpriced == 1 && m.costPico == 0)
-        let un = a.unpriced[UnpricedKey(source: "litellm", model: "mystery")]!
+        let un = a.unpriced[UnpricedKey(source: "litellm", model: "mystery", day: k.day)]!
         #expect(un.requests == 1 && un.totalTokens == 10 && un.firstSeenMs == t + 3 && un.lastSeenMs == t + 3)
         #expect(a.unpriced.count == 1)
         #expect(a.latency.isEmpty)  // no latency or TTFT measured
@@ -250,9 +250,9 @@ struct AggregationTests {
         #expect(try Aggregates(serialized: big.serialized()) == big)
 
         #expect(throws: Aggregates.DecodingError.badMagic) { try Aggregates(serialized: [1, 2, 3, 4, 5]) }
-        var v2 = bytes
-        v2[4] = 2
-        #expect(throws: Aggregates.DecodingError.unsupportedVersion(2)) { try Aggregates(serialized: v2) }
+        var v3 = bytes
+        v3[4] = 3
+        #expect(throws: Aggregates.DecodingError.unsupportedVersion(3)) { try Aggregates(serialized: v3) }
         #expect(throws: (any Error).self) { try Aggregates(serialized: Array(bytes.dropLast(3))) }
         #expect(throws: (any Error).self) { try Aggregates(serialized: bytes + [0]) }
     }

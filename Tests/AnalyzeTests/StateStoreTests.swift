@@ -69,7 +69,8 @@ struct StateStoreTests {
                 Row.fetchAll(db, sql: "SELECT key, value FROM meta").map { ($0["key"], $0["value"]) },
                 uniquingKeysWith: { a, _ in a })
         }
-        #expect(meta["schema_version"] == "1")
+        #expect(meta["schema_version"] == "2")
+        #expect(meta["generation"] == "0")
         #expect(meta["tz"] == "Europe/Paris")
         #expect(meta["created"] != nil)
         let mode = try store.dbQueue.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
