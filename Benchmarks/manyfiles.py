@@ -168,13 +168,17 @@ def fl_run(binary, inputs, out, state):
 
 
 def our_totals(out):
-    """(requests, total_tokens) from factorylog's usage_daily, and an ingest_files summary."""
-    import duckdb
-    con = duckdb.connect()
-    req, tok = con.execute("SELECT sum(requests), sum(total_tokens) FROM '%s/usage_daily.parquet'" % out).fetchone()
-    ing = con.execute("SELECT count(*), count(*) FILTER (WHERE status <> 'ok'), sum(malformed_lines), sum(duplicate_events) "
-                      "FROM '%s/ingest_files.parquet'" % out).fetchone()
-    return (int(req or 0), int(tok or 0)), ing
+    """(requests, total_tokens) from factorylog's usage_daily, and an ingest_files summary.
+
+    Queried in a child process: a child inherits its parent's peak RSS across fork+exec on Linux,
+    so importing DuckDB here would inflate the peak RSS measured for later factorylog runs."""
+    code = ("import duckdb, json, sys; con = duckdb.connect(); o = sys.argv[1]; "
+            "t = con.execute(\"SELECT sum(requests), sum(total_tokens) FROM '%s/usage_daily.parquet'\" % o).fetchone(); "
+            "i = con.execute(\"SELECT count(*), count(*) FILTER (WHERE status <> 'ok'), sum(malformed_lines), "
+            "sum(duplicate_events) FROM '%s/ingest_files.parquet'\" % o).fetchone(); "
+            "print(json.dumps([[int(t[0] or 0), int(t[1] or 0)], [int(x or 0) for x in i]]))")
+    tot, ing = json.loads(subprocess.run([sys.executable, "-c", code, out], capture_output=True, check=True, text=True).stdout)
+    return tuple(tot), ing
 
 
 def duck(inputs):
