@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN := .build/release/factorylog
 DEBUG_BIN := .build/debug/factorylog
 
-.PHONY: help deps venv build run test bench lint clean
+.PHONY: help deps venv build run test bench bench-quick lint clean
 
 help: ## Show this help.
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-8s %s\n", $$1, $$2}'
@@ -46,6 +46,11 @@ bench: deps venv ## Run the benchmarks: scanner and decompression throughput, th
 	Benchmarks/bench.sh
 	$(SWIFT) build -c release --product factorylog
 	$(PY) Benchmarks/e2e.py
+	$(PY) Benchmarks/manyfiles.py $(BENCH_ARGS)
+
+bench-quick: deps venv ## Quick many-file and archive benchmark on small corpora (manyfiles.py --quick).
+	$(SWIFT) build -c release --product factorylog
+	$(PY) Benchmarks/manyfiles.py --quick
 
 clean: ## Remove build products and outputs.
 	rm -rf .build out out-state.sqlite
