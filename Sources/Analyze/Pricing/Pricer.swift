@@ -36,7 +36,9 @@ public struct ResolvedModel: Sendable, Hashable {
 /// 2. the name as is;
 /// 3. without a provider route prefix: everything up to and including the first `/`
 ///    (`bedrock/`, `vertex_ai/`, `anthropic/`, `openai/`, `azure/`, ...);
-/// 4. without a Bedrock region prefix: `us.`, `eu.`, `apac.`, `jp.`, `au.`, `ca.`, `global.`, `us-gov.`;
+/// 4. for a name with a Bedrock region prefix, first the name without a trailing `:<N>` version
+///    (the regional key, e.g. `us.anthropic.claude-opus-4-6-v1`); then without the region prefix
+///    (and that without `:<N>`, e.g. `anthropic.claude-opus-4-6-v1`): `us.`, `eu.`, `apac.`, `jp.`, `au.`, `ca.`, `global.`, `us-gov.`;
 /// 5. without version and date suffixes, stripped one at a time from the end, looking up after each:
 ///    `-v<N>:<M>` (`-v1:0`), `:<N>` (`:0`), `@<digits>` (`@20251001`), `-YYYY-MM-DD`
 ///    (`-2024-08-06`), `-YYYYMMDD` (`-20251001`; year 1900–2099, month 01–12, day 01–31);
@@ -78,10 +80,13 @@ public struct Pricer: Sendable {
             name = name[name.index(after: slash)...]
             if let found = hit(name) { return found }
         }
-        // (4) Bedrock region prefix.
+        // (4) Bedrock region prefix; first the regional key without a `:<N>` version
+        // (`us.anthropic.claude-opus-4-6-v1:0` → `us.anthropic.claude-opus-4-6-v1`).
         if let prefix = Self.regionPrefixes.first(where: { name.hasPrefix($0) }) {
+            if let bare = Self.droppingColonVersion(name), let found = hit(bare) { return found }
             name = name.dropFirst(prefix.count)
             if let found = hit(name) { return found }
+            if let bare = Self.droppingColonVersion(name), let found = hit(bare) { return found }
         }
         // (5) version and date suffixes, one at a time.
         while let stripped = Self.droppingVersionSuffix(name) {
@@ -94,6 +99,14 @@ public struct Pricer: Sendable {
             if let found = hit(name) { return found }
         }
         return ResolvedModel(key: loggedModel, price: nil)
+    }
+
+    /// `name` without a trailing `:<digits>` (`…-v1:0` → `…-v1`), or nil when it has none.
+    static func droppingColonVersion(_ name: Substring) -> Substring? {
+        guard let colon = name.lastIndex(of: ":"), colon > name.startIndex else { return nil }
+        let digits = name[name.index(after: colon)...]
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return name[..<colon]
     }
 
     /// `name` without one trailing version or date suffix (step 5), or nil when it has none.
@@ -155,13 +168,19 @@ public struct Pricer: Sendable {
     /// * `priced`: the priced cost;
     /// * `logged`: the logged cost only.
     ///
-    /// A logged cost is usable when finite and ≥ 0 (a logged 0 is kept: the record says so).
+    /// A logged cost is usable when finite and ≥ 0. Under `auto` a logged 0 on a call with tokens
+    /// is not used (LiteLLM logs 0 when it cannot price a model): the call is priced, or unpriced
+    /// when the table lacks the model. A model meant to be free gets a price of 0 in a price file.
     /// When neither applies the call costs 0 and `unpriced` is true (`unpriced_requests`,
     /// `unpriced_models`; the caller warns).
     /// - Returns: pico-dollars, and whether the call is unpriced.
     public func cost(of call: LLMCall, resolved: ResolvedModel, source: CostSource) -> (pico: Int128, unpriced: Bool) {
         if source != .priced, let usd = call.loggedCostUSD, usd >= 0, let pico = Pico.fromUSD(usd) {
-            return (pico, false)
+            // A logged 0 on a request with tokens is LiteLLM failing to price it, not a free call:
+            // under `auto` it is priced from the table, or unpriced when the table lacks the model.
+            if !(source == .auto && pico == 0 && call.totalTokens > 0) {
+                return (pico, false)
+            }
         }
         if source != .logged, let price = resolved.price {
             return (price.costPico(
