@@ -69,4 +69,22 @@ struct PricingRulesTests {
         // No apac. key: the region goes, then the `:0`.
         #expect(pricer.resolve("apac.anthropic.claude-opus-4-6-v1:0").key == "anthropic.claude-opus-4-6-v1")
     }
+
+    @Test("factorylog prices: every lookup in order, the provider key first when a provider is given")
+    func steps() {
+        let mistral = ModelPrice(base: ListedPrices(input: 500_000, output: 1_500_000))
+        let pricer = Pricer(table: PriceTable(prices: ["mistral/mistral-large-latest": mistral], snapshotID: "t"), aliases: nil)
+        let bare = pricer.resolutionSteps("mistral-large-latest")
+        #expect(bare.steps == [Pricer.ResolutionStep(step: "as logged", key: "mistral-large-latest", found: false)])
+        #expect(!bare.resolved.isPriced)
+        let given = pricer.resolutionSteps("mistral-large-latest", provider: "mistral")
+        #expect(given.steps == [Pricer.ResolutionStep(step: "provider key", key: "mistral/mistral-large-latest", found: true)])
+        #expect(given.resolved.key == "mistral/mistral-large-latest")
+        // A name that already carries the provider route is not prefixed twice.
+        #expect(pricer.resolutionSteps("mistral/mistral-large-latest", provider: "mistral").steps.count == 1)
+        // Version suffixes: one lookup per suffix stripped.
+        let dated = pricer.resolutionSteps("gpt-4o-2024-08-06")
+        #expect(dated.steps.map(\.key) == ["gpt-4o-2024-08-06", "gpt-4o"])
+        #expect(dated.steps.map(\.step) == ["as logged", "version suffix"])
+    }
 }

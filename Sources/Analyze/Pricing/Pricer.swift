@@ -68,33 +68,76 @@ public struct Pricer: Sendable {
     /// - Returns: the price key and price found, or the logged name with a nil price.
     /// - Complexity: a dozen dictionary lookups at most.
     public func resolve(_ loggedModel: String) -> ResolvedModel {
+        resolve(loggedModel, provider: nil, trace: nil)
+    }
+
+    /// One lookup of name resolution, for `factorylog prices`: the step, the key tried, whether
+    /// the table has it.
+    public struct ResolutionStep: Sendable, Hashable {
+        public var step: String
+        public var key: String
+        public var found: Bool
+    }
+
+    /// Every lookup `resolve` makes for `loggedModel`, in order, ending at the first hit.
+    public func resolutionSteps(_ loggedModel: String, provider: String? = nil) -> (steps: [ResolutionStep], resolved: ResolvedModel) {
+        var steps: [ResolutionStep] = []
+        let r = resolve(loggedModel, provider: provider) { step, key, found in
+            steps.append(ResolutionStep(step: step, key: key, found: found))
+        }
+        return (steps, r)
+    }
+
+    /// `resolve`, with the record's provider (LiteLLM `custom_llm_provider`): when given,
+    /// `<provider>/<name>` is looked up first (step 0, LiteLLM's provider-specific key); `trace`
+    /// sees every lookup.
+    public func resolve(
+        _ loggedModel: String, provider: String?, trace: ((String, String, Bool) -> Void)?
+    ) -> ResolvedModel {
         var name = Substring(loggedModel)
+        var stepName = "as logged"
         func hit(_ candidate: Substring) -> ResolvedModel? {
-            table.price(forKey: candidate).map { ResolvedModel(key: String(candidate), price: $0) }
+            let found = table.price(forKey: candidate).map { ResolvedModel(key: String(candidate), price: $0) }
+            trace?(stepName, String(candidate), found != nil)
+            return found
+        }
+        // (0) provider/name, when the record names its provider and the name does not.
+        if let provider, !provider.isEmpty, !loggedModel.hasPrefix(provider + "/") {
+            stepName = "provider key"
+            if let found = hit(Substring(provider + "/" + loggedModel)) { return found }
         }
         // (1) alias, (2) the name as is.
-        if let alias = aliases?[loggedModel] { name = Substring(alias) }
+        if let alias = aliases?[loggedModel] {
+            name = Substring(alias)
+            stepName = "alias"
+        } else {
+            stepName = "as logged"
+        }
         if let found = hit(name) { return found }
         // (3) provider route prefix.
         if let slash = name.firstIndex(of: "/") {
+            stepName = "route prefix"
             name = name[name.index(after: slash)...]
             if let found = hit(name) { return found }
         }
         // (4) Bedrock region prefix; first the regional key without a `:<N>` version
         // (`us.anthropic.claude-opus-4-6-v1:0` → `us.anthropic.claude-opus-4-6-v1`).
         if let prefix = Self.regionPrefixes.first(where: { name.hasPrefix($0) }) {
+            stepName = "region"
             if let bare = Self.droppingColonVersion(name), let found = hit(bare) { return found }
             name = name.dropFirst(prefix.count)
             if let found = hit(name) { return found }
             if let bare = Self.droppingColonVersion(name), let found = hit(bare) { return found }
         }
         // (5) version and date suffixes, one at a time.
+        stepName = "version suffix"
         while let stripped = Self.droppingVersionSuffix(name) {
             name = stripped
             if let found = hit(name) { return found }
         }
         // (6) vendor prefix.
         if let prefix = Self.vendorPrefixes.first(where: { name.hasPrefix($0) }) {
+            stepName = "vendor prefix"
             name = name.dropFirst(prefix.count)
             if let found = hit(name) { return found }
         }
