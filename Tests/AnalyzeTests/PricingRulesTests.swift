@@ -87,4 +87,14 @@ struct PricingRulesTests {
         #expect(dated.steps.map(\.key) == ["gpt-4o-2024-08-06", "gpt-4o"])
         #expect(dated.steps.map(\.step) == ["as logged", "version suffix"])
     }
+
+    @Test("a Vertex three-digit version is a version suffix; other digit runs are not")
+    func vertexVersion() {
+        let flash = ModelPrice(base: ListedPrices(input: 300_000, output: 2_500_000))
+        let pricer = Pricer(table: PriceTable(prices: ["gemini-2.5-flash": flash, "gpt-4": flash], snapshotID: "t"), aliases: nil)
+        #expect(pricer.resolve("gemini-2.5-flash-001").key == "gemini-2.5-flash")
+        #expect(pricer.resolve("vertex_ai/gemini-2.5-flash-002").key == "gemini-2.5-flash")
+        #expect(!pricer.resolve("gpt-4-0613").isPriced)  // four digits: not a version suffix
+        #expect(!pricer.resolve("gpt-4-01").isPriced)
+    }
 }

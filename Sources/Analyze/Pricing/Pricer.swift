@@ -40,7 +40,8 @@ public struct ResolvedModel: Sendable, Hashable {
 ///    (the regional key, e.g. `us.anthropic.claude-opus-4-6-v1`); then without the region prefix
 ///    (and that without `:<N>`, e.g. `anthropic.claude-opus-4-6-v1`): `us.`, `eu.`, `apac.`, `jp.`, `au.`, `ca.`, `global.`, `us-gov.`;
 /// 5. without version and date suffixes, stripped one at a time from the end, looking up after each:
-///    `-v<N>:<M>` (`-v1:0`), `:<N>` (`:0`), `@<digits>` (`@20251001`), `-YYYY-MM-DD`
+///    `-v<N>:<M>` (`-v1:0`), `:<N>` (`:0`), `@<digits>` (`@20251001`), `-NNN` (three digits, a Vertex
+///    version: `gemini-2.5-flash-001`), `-YYYY-MM-DD`
 ///    (`-2024-08-06`), `-YYYYMMDD` (`-20251001`; year 1900–2099, month 01–12, day 01–31);
 /// 6. without a vendor prefix: `anthropic.`, `amazon.`, `meta.`, `mistral.`, `cohere.`, `ai21.`, `openai.`.
 ///
@@ -188,6 +189,8 @@ public struct Pricer: Sendable {
         {
             return cut(11)
         }
+        // -NNN (Vertex model versions: `gemini-2.5-flash-001`)
+        if run == 3, u[i] == UInt8(ascii: "-"), i > 0 { return cut(4) }
         // -YYYYMMDD
         if run == 8, u[i] == UInt8(ascii: "-"), i > 0,
             plausibleDate(value(runStart, 4), value(runStart + 4, 2), value(runStart + 6, 2))
