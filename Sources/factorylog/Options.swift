@@ -85,8 +85,11 @@ enum CodecChoice: String, ExpressibleByArgument, CaseIterable {
 
 /// Prices and how to use them.
 struct PricingOptions: ParsableArguments {
-    @Option(help: "A price table in LiteLLM's model_prices_and_context_window.json format (replaces the bundled snapshot).")
-    var prices: String?
+    @Option(help: "A price table in LiteLLM's model_prices_and_context_window.json format; its entries override those of the bundled snapshot (repeatable: later files override earlier ones).")
+    var prices: [String] = []
+
+    @Flag(help: "Price from the --prices files only, without the bundled snapshot underneath (a fixed table, e.g. a LiteLLM release's full file).")
+    var noBundledPrices = false
 
     @Option(help: "A JSON object mapping model names (ARNs, deployment names) to price keys.")
     var modelAliases: String?
@@ -95,11 +98,23 @@ struct PricingOptions: ParsableArguments {
     var costSource: CostSourceChoice = .auto
 
     func pricer() throws -> Pricer {
-        let table: PriceTable
-        do {
-            table = try prices.map { try PriceTable(contentsOf: $0) } ?? PriceTable.bundled()
-        } catch {
-            throw ValidationError("Cannot load the price table\(prices.map { " '\($0)'" } ?? ""): \(error). Pass a LiteLLM-format JSON file with --prices.")
+        var table: PriceTable? = nil
+        if noBundledPrices {
+            if prices.isEmpty { throw ValidationError("--no-bundled-prices needs at least one --prices FILE.") }
+        } else {
+            do {
+                table = try PriceTable.bundled()
+            } catch {
+                throw ValidationError("Cannot load the price table: \(error).")
+            }
+        }
+        for file in prices {
+            do {
+                let layer = try PriceTable(contentsOf: file)
+                table = table.map { $0.overlaid(with: layer) } ?? layer
+            } catch {
+                throw ValidationError("Cannot load the price table '\(file)': \(error). Pass a LiteLLM-format JSON file with --prices.")
+            }
         }
         var aliases: ModelAliases? = nil
         if let modelAliases {
@@ -109,6 +124,7 @@ struct PricingOptions: ParsableArguments {
                 throw ValidationError("Cannot load --model-aliases '\(modelAliases)': \(error). It must be a JSON object of name → price key.")
             }
         }
+        guard let table else { throw ValidationError("no price table") }
         return Pricer(table: table, aliases: aliases)
     }
 }

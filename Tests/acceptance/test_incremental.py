@@ -36,7 +36,7 @@ def kong_record(i, day="2026-06-03", hour=12):
 
 
 def run(tmp, *inputs, extra=()):
-    cmd = [BIN, "run", *inputs, "--out", str(tmp / "out"), "--state", str(tmp / "state.sqlite"), "--prices", PRICES,
+    cmd = [BIN, "run", *inputs, "--out", str(tmp / "out"), "--state", str(tmp / "state.sqlite"), "--prices", PRICES, "--no-bundled-prices",
            "--tz", "UTC", "--quiet", *extra]
     p = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stdout + p.stderr
@@ -113,7 +113,7 @@ def test_kill_9_then_rerun_equals_one_clean_run(tmp_path):
     for d in range(files):
         lines = [kong_record(d * 1000 + i, hour=(i % 20)) for i in range(400)]
         write_lines(tmp_path / "logs" / ("part-%03d.jsonl" % d), lines)
-    cmd = [BIN, "run", "logs", "--out", str(tmp_path / "out"), "--state", str(tmp_path / "state.sqlite"), "--prices", PRICES,
+    cmd = [BIN, "run", "logs", "--out", str(tmp_path / "out"), "--state", str(tmp_path / "state.sqlite"), "--prices", PRICES, "--no-bundled-prices",
            "--tz", "UTC", "--quiet", "--jobs", "1"]
     killed = False
     for delay in (0.5, 1.0, 2.0, 4.0):
@@ -151,7 +151,7 @@ def test_since_until_opens_only_files_in_window(tmp_path):
 def test_time_zone_change_is_refused(tmp_path):
     write_lines(tmp_path / "logs" / "access.jsonl", [kong_record(0)])
     run(tmp_path, "logs")
-    cmd = [BIN, "run", "logs", "--out", str(tmp_path / "out"), "--state", str(tmp_path / "state.sqlite"), "--prices", PRICES,
+    cmd = [BIN, "run", "logs", "--out", str(tmp_path / "out"), "--state", str(tmp_path / "state.sqlite"), "--prices", PRICES, "--no-bundled-prices",
            "--tz", "Europe/Berlin", "--quiet"]
     p = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True)
     assert p.returncode != 0
@@ -161,7 +161,7 @@ def test_time_zone_change_is_refused(tmp_path):
 def test_second_run_on_the_same_state_is_refused(tmp_path):
     for d in range(100):
         write_lines(tmp_path / "logs" / ("part-%03d.jsonl" % d), [kong_record(d * 1000 + i) for i in range(400)])
-    cmd = [BIN, "run", "logs", "--out", str(tmp_path / "out"), "--state", str(tmp_path / "state.sqlite"), "--prices", PRICES,
+    cmd = [BIN, "run", "logs", "--out", str(tmp_path / "out"), "--state", str(tmp_path / "state.sqlite"), "--prices", PRICES, "--no-bundled-prices",
            "--tz", "UTC", "--quiet", "--jobs", "1"]
     first = subprocess.Popen(cmd, cwd=tmp_path)
     try:
@@ -208,7 +208,7 @@ def test_own_state_and_outputs_are_not_read_as_logs(tmp_path):
     """`factorylog run .` with the state and outputs inside the input folder reads only the logs."""
     write_lines(tmp_path / "access.jsonl", [kong_record(i) for i in range(2)])
     for _ in range(2):
-        p = subprocess.run([BIN, "run", ".", "--out", "out", "--state", "st.sqlite", "--prices", PRICES, "--quiet"],
+        p = subprocess.run([BIN, "run", ".", "--out", "out", "--state", "st.sqlite", "--prices", PRICES, "--no-bundled-prices", "--quiet"],
                            cwd=tmp_path, capture_output=True, text=True, timeout=300)
         assert p.returncode == 0, p.stderr
     paths = [r["path"] for r in table(tmp_path, "ingest_files")]
@@ -218,7 +218,7 @@ def test_own_state_and_outputs_are_not_read_as_logs(tmp_path):
 
 def test_report_and_trend_use_the_state_and_refuse_a_missing_one(tmp_path):
     write_lines(tmp_path / "logs" / "access.jsonl", [kong_record(0)])
-    p = subprocess.run([BIN, "run", "logs", "--out", "out", "--state", "st.sqlite", "--prices", PRICES, "--quiet",
+    p = subprocess.run([BIN, "run", "logs", "--out", "out", "--state", "st.sqlite", "--prices", PRICES, "--no-bundled-prices", "--quiet",
                         "--tz", "Europe/Berlin"], cwd=tmp_path, capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
     # No --tz: report and trend take the state's own time zone.

@@ -133,6 +133,13 @@ public struct PriceTable: Sendable {
     /// The price listed under exactly `key`, or nil.
     public func price(forKey key: String) -> ModelPrice? { prices[key] }
 
+    /// This table with `overlay`'s entries added, each replacing the entry of the same key
+    /// (`--prices FILE`, repeatable: later files win). The identity names both, joined by `+`
+    /// (`litellm-1.80.0+custom:inhouse.json`).
+    public func overlaid(with overlay: PriceTable) -> PriceTable {
+        PriceTable(prices: prices.merging(overlay.prices) { _, new in new }, snapshotID: snapshotID + "+" + overlay.snapshotID)
+    }
+
     /// The price listed under exactly `key`, or nil. Builds a `String` of `key`: fine for name
     /// resolution, which `ModelResolutionCache` runs once per distinct name.
     public func price(forKey key: Substring) -> ModelPrice? {

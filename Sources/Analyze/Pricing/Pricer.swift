@@ -36,9 +36,12 @@ public struct ResolvedModel: Sendable, Hashable {
 /// 2. the name as is;
 /// 3. without a provider route prefix: everything up to and including the first `/`
 ///    (`bedrock/`, `vertex_ai/`, `anthropic/`, `openai/`, `azure/`, ...);
-/// 4. without a Bedrock region prefix: `us.`, `eu.`, `apac.`, `jp.`, `au.`, `ca.`, `global.`, `us-gov.`;
+/// 4. for a name with a Bedrock region prefix, first the name without a trailing `:<N>` version
+///    (the regional key, e.g. `us.anthropic.claude-opus-4-6-v1`); then without the region prefix
+///    (and that without `:<N>`, e.g. `anthropic.claude-opus-4-6-v1`): `us.`, `eu.`, `apac.`, `jp.`, `au.`, `ca.`, `global.`, `us-gov.`;
 /// 5. without version and date suffixes, stripped one at a time from the end, looking up after each:
-///    `-v<N>:<M>` (`-v1:0`), `:<N>` (`:0`), `@<digits>` (`@20251001`), `-YYYY-MM-DD`
+///    `-v<N>:<M>` (`-v1:0`), `:<N>` (`:0`), `@<digits>` (`@20251001`), `-NNN` (three digits, a Vertex
+///    version: `gemini-2.5-flash-001`), `-YYYY-MM-DD`
 ///    (`-2024-08-06`), `-YYYYMMDD` (`-20251001`; year 1900–2099, month 01–12, day 01–31);
 /// 6. without a vendor prefix: `anthropic.`, `amazon.`, `meta.`, `mistral.`, `cohere.`, `ai21.`, `openai.`.
 ///
@@ -66,34 +69,88 @@ public struct Pricer: Sendable {
     /// - Returns: the price key and price found, or the logged name with a nil price.
     /// - Complexity: a dozen dictionary lookups at most.
     public func resolve(_ loggedModel: String) -> ResolvedModel {
+        resolve(loggedModel, provider: nil, trace: nil)
+    }
+
+    /// One lookup of name resolution, for `factorylog prices`: the step, the key tried, whether
+    /// the table has it.
+    public struct ResolutionStep: Sendable, Hashable {
+        public var step: String
+        public var key: String
+        public var found: Bool
+    }
+
+    /// Every lookup `resolve` makes for `loggedModel`, in order, ending at the first hit.
+    public func resolutionSteps(_ loggedModel: String, provider: String? = nil) -> (steps: [ResolutionStep], resolved: ResolvedModel) {
+        var steps: [ResolutionStep] = []
+        let r = resolve(loggedModel, provider: provider) { step, key, found in
+            steps.append(ResolutionStep(step: step, key: key, found: found))
+        }
+        return (steps, r)
+    }
+
+    /// `resolve`, with the record's provider (LiteLLM `custom_llm_provider`): when given,
+    /// `<provider>/<name>` is looked up first (step 0, LiteLLM's provider-specific key); `trace`
+    /// sees every lookup.
+    public func resolve(
+        _ loggedModel: String, provider: String?, trace: ((String, String, Bool) -> Void)?
+    ) -> ResolvedModel {
         var name = Substring(loggedModel)
+        var stepName = "as logged"
         func hit(_ candidate: Substring) -> ResolvedModel? {
-            table.price(forKey: candidate).map { ResolvedModel(key: String(candidate), price: $0) }
+            let found = table.price(forKey: candidate).map { ResolvedModel(key: String(candidate), price: $0) }
+            trace?(stepName, String(candidate), found != nil)
+            return found
+        }
+        // (0) provider/name, when the record names its provider and the name does not.
+        if let provider, !provider.isEmpty, !loggedModel.hasPrefix(provider + "/") {
+            stepName = "provider key"
+            if let found = hit(Substring(provider + "/" + loggedModel)) { return found }
         }
         // (1) alias, (2) the name as is.
-        if let alias = aliases?[loggedModel] { name = Substring(alias) }
+        if let alias = aliases?[loggedModel] {
+            name = Substring(alias)
+            stepName = "alias"
+        } else {
+            stepName = "as logged"
+        }
         if let found = hit(name) { return found }
         // (3) provider route prefix.
         if let slash = name.firstIndex(of: "/") {
+            stepName = "route prefix"
             name = name[name.index(after: slash)...]
             if let found = hit(name) { return found }
         }
-        // (4) Bedrock region prefix.
+        // (4) Bedrock region prefix; first the regional key without a `:<N>` version
+        // (`us.anthropic.claude-opus-4-6-v1:0` → `us.anthropic.claude-opus-4-6-v1`).
         if let prefix = Self.regionPrefixes.first(where: { name.hasPrefix($0) }) {
+            stepName = "region"
+            if let bare = Self.droppingColonVersion(name), let found = hit(bare) { return found }
             name = name.dropFirst(prefix.count)
             if let found = hit(name) { return found }
+            if let bare = Self.droppingColonVersion(name), let found = hit(bare) { return found }
         }
         // (5) version and date suffixes, one at a time.
+        stepName = "version suffix"
         while let stripped = Self.droppingVersionSuffix(name) {
             name = stripped
             if let found = hit(name) { return found }
         }
         // (6) vendor prefix.
         if let prefix = Self.vendorPrefixes.first(where: { name.hasPrefix($0) }) {
+            stepName = "vendor prefix"
             name = name.dropFirst(prefix.count)
             if let found = hit(name) { return found }
         }
         return ResolvedModel(key: loggedModel, price: nil)
+    }
+
+    /// `name` without a trailing `:<digits>` (`…-v1:0` → `…-v1`), or nil when it has none.
+    static func droppingColonVersion(_ name: Substring) -> Substring? {
+        guard let colon = name.lastIndex(of: ":"), colon > name.startIndex else { return nil }
+        let digits = name[name.index(after: colon)...]
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return name[..<colon]
     }
 
     /// `name` without one trailing version or date suffix (step 5), or nil when it has none.
@@ -132,6 +189,8 @@ public struct Pricer: Sendable {
         {
             return cut(11)
         }
+        // -NNN (Vertex model versions: `gemini-2.5-flash-001`)
+        if run == 3, u[i] == UInt8(ascii: "-"), i > 0 { return cut(4) }
         // -YYYYMMDD
         if run == 8, u[i] == UInt8(ascii: "-"), i > 0,
             plausibleDate(value(runStart, 4), value(runStart + 4, 2), value(runStart + 6, 2))
@@ -155,13 +214,19 @@ public struct Pricer: Sendable {
     /// * `priced`: the priced cost;
     /// * `logged`: the logged cost only.
     ///
-    /// A logged cost is usable when finite and ≥ 0 (a logged 0 is kept: the record says so).
+    /// A logged cost is usable when finite and ≥ 0. Under `auto` a logged 0 on a call with tokens
+    /// is not used (LiteLLM logs 0 when it cannot price a model): the call is priced, or unpriced
+    /// when the table lacks the model. A model meant to be free gets a price of 0 in a price file.
     /// When neither applies the call costs 0 and `unpriced` is true (`unpriced_requests`,
     /// `unpriced_models`; the caller warns).
     /// - Returns: pico-dollars, and whether the call is unpriced.
     public func cost(of call: LLMCall, resolved: ResolvedModel, source: CostSource) -> (pico: Int128, unpriced: Bool) {
         if source != .priced, let usd = call.loggedCostUSD, usd >= 0, let pico = Pico.fromUSD(usd) {
-            return (pico, false)
+            // A logged 0 on a request with tokens is LiteLLM failing to price it, not a free call:
+            // under `auto` it is priced from the table, or unpriced when the table lacks the model.
+            if !(source == .auto && pico == 0 && call.totalTokens > 0) {
+                return (pico, false)
+            }
         }
         if source != .logged, let price = resolved.price {
             return (price.costPico(

@@ -63,6 +63,7 @@ public struct BedrockDecoder: LogDecoder {
 
         // Tokens: top-level counts first.
         var inTok: Int64? = nil, outTok: Int64? = nil, reads: Int64? = nil, writes: Int64? = nil
+        var split5m: Int64? = nil, split1h: Int64? = nil
         var bad = false  // an implausible token count (`Plausible.tokens`) rejects the record
         input?.forEachMember { k, v in
             let k = GatewaySupport.Key(k)
@@ -106,6 +107,17 @@ public struct BedrockDecoder: LogDecoder {
                         || k("cache_creation_input_tokens")
                 {
                     writes = Plausible.tokens(v, &bad)
+                } else if k("cacheDetails"), v.kind == .array {
+                    // [{ttl: "5m"|"1h", inputTokens}] (AWS CacheDetail).
+                    var m5: Int64 = 0, h1: Int64 = 0
+                    v.forEachElement { d in
+                        guard d.kind == .object, let ttl = d["ttl"] else { return true }
+                        let n = Plausible.tokens(d["inputTokens"], &bad) ?? 0
+                        if ttl.stringEquals("5m") { m5 &+= n } else if ttl.stringEquals("1h") { h1 &+= n }
+                        return true
+                    }
+                    split5m = m5
+                    split1h = h1
                 }
                 return true
             }
@@ -114,6 +126,12 @@ public struct BedrockDecoder: LogDecoder {
         call.inputTokens = inTok ?? 0
         call.cacheReadTokens = reads ?? 0
         call.cacheWrite5mTokens = writes ?? 0
+        // The 5m/1h split counts only when it accounts for every write, as LiteLLM's
+        // `AmazonConverseConfig._parse_cache_details`; otherwise every write is a 5m write.
+        if let w = writes, let m5 = split5m, let h1 = split1h, m5 &+ h1 == w {
+            call.cacheWrite5mTokens = m5
+            call.cacheWrite1hTokens = h1
+        }
         call.outputTokens = outTok ?? 0
 
         // Outcome.

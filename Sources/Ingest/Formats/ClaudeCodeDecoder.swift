@@ -204,7 +204,7 @@ public struct ClaudeCodeDecoder: LogDecoder {
         let input = Plausible.tokens(u["input_tokens"], &bad) ?? 0
         let reads = Plausible.tokens(u["cache_read_input_tokens"], &bad) ?? 0
         let output = Plausible.tokens(u["output_tokens"], &bad) ?? 0
-        let writes = Plausible.tokens(u["cache_creation_input_tokens"], &bad) ?? 0
+        let total = Plausible.tokens(u["cache_creation_input_tokens"], &bad)
         var m5: Int64 = 0, h1: Int64 = 0
         if let split = u["cache_creation"], split.kind == .object {
             m5 = Plausible.tokens(split["ephemeral_5m_input_tokens"], &bad) ?? 0
@@ -214,11 +214,16 @@ public struct ClaudeCodeDecoder: LogDecoder {
         call.inputTokens = input
         call.cacheReadTokens = reads
         call.outputTokens = output
-        if m5 + h1 > 0 {
+        // The total wins; the split only apportions it (CONTRACT.md "Money", cache-write split):
+        // 1h writes are at most the total, the rest of the total is 5m writes. Without a total the
+        // split is the count.
+        if let total {
+            let oneHour = min(h1, total)
+            call.cacheWrite1hTokens = oneHour
+            call.cacheWrite5mTokens = total - oneHour
+        } else {
             call.cacheWrite5mTokens = m5
             call.cacheWrite1hTokens = h1
-        } else {
-            call.cacheWrite5mTokens = writes
         }
         return true
     }

@@ -283,12 +283,16 @@ public struct LiteLLMDecoder: LogDecoder {
                 else if k("prompt_tokens_details") || k("input_tokens_details") {
                     reads = max(reads, Plausible.tokens(v["cached_tokens"], &bad) ?? 0)
                     if writes == 0 { writes = Plausible.tokens(v["cache_creation_tokens"], &bad) ?? 0 }
+                    // LiteLLM's PromptTokensDetailsWrapper.cache_creation_token_details (5m/1h split).
+                    if let split = v["cache_creation_token_details"], split.kind == .object {
+                        writes1h = max(writes1h, Plausible.tokens(split["ephemeral_1h_input_tokens"], &bad) ?? 0)
+                    }
                 } else if k("cache_read_input_tokens") {
                     reads = max(reads, Plausible.tokens(v, &bad) ?? 0)
                 } else if k("cache_creation_input_tokens") {
                     if let w = Plausible.tokens(v, &bad) { writes = w }
                 } else if k("cache_creation") {
-                    writes1h = Plausible.tokens(v["ephemeral_1h_input_tokens"], &bad) ?? 0
+                    writes1h = max(writes1h, Plausible.tokens(v["ephemeral_1h_input_tokens"], &bad) ?? 0)
                 } else if k("completion_tokens_details") || k("output_tokens_details") {
                     reasoning = max(reasoning, Plausible.tokens(v["reasoning_tokens"], &bad) ?? 0)
                 }
