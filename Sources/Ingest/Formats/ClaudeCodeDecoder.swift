@@ -12,9 +12,9 @@
 /// * **llm_call** per assistant record with `message.usage` (§1.3): provider `anthropic`, team
 ///   empty, principal = last path component of `cwd`, session = `sessionId`, model
 ///   `message.model` as logged. Buckets are already disjoint (§0): `input_tokens`,
-///   `cache_read_input_tokens` (missing/null = 0), `cache_creation_input_tokens` split into
-///   `cache_creation.ephemeral_5m_input_tokens` / `ephemeral_1h_input_tokens` when that object
-///   gives a non-zero split (ccusage prefers the split), else all 5-minute; `output_tokens`
+///   `cache_read_input_tokens` (missing/null = 0), `cache_creation_input_tokens` (the total,
+///   which wins) apportioned by `cache_creation.ephemeral_1h_input_tokens` (capped at the total;
+///   the rest is 5-minute), or the split's sum when the total is missing; `output_tokens`
 ///   (thinking included; no separate reasoning count). `costUSD` (older versions) is the logged
 ///   cost. A line without `type` but with an assistant `message` (older/ccusage shape) is read too.
 /// * `isApiErrorMessage: true` (model `<synthetic>`): a failed llm_call with zero tokens (§1.3),
@@ -204,7 +204,7 @@ public struct ClaudeCodeDecoder: LogDecoder {
         let input = Plausible.tokens(u["input_tokens"], &bad) ?? 0
         let reads = Plausible.tokens(u["cache_read_input_tokens"], &bad) ?? 0
         let output = Plausible.tokens(u["output_tokens"], &bad) ?? 0
-        let writes = Plausible.tokens(u["cache_creation_input_tokens"], &bad) ?? 0
+        let writes = Plausible.tokens(u["cache_creation_input_tokens"], &bad)
         var m5: Int64 = 0, h1: Int64 = 0
         if let split = u["cache_creation"], split.kind == .object {
             m5 = Plausible.tokens(split["ephemeral_5m_input_tokens"], &bad) ?? 0
@@ -214,13 +214,21 @@ public struct ClaudeCodeDecoder: LogDecoder {
         call.inputTokens = input
         call.cacheReadTokens = reads
         call.outputTokens = output
-        if m5 + h1 > 0 {
-            call.cacheWrite5mTokens = m5
-            call.cacheWrite1hTokens = h1
-        } else {
-            call.cacheWrite5mTokens = writes
-        }
+        (call.cacheWrite5mTokens, call.cacheWrite1hTokens) = apportionCacheWrites(total: writes, split5m: m5, split1h: h1)
         return true
+    }
+
+    /// Cache writes by rate when `cache_creation_input_tokens` (the total) and the
+    /// `cache_creation.ephemeral_5m/1h_input_tokens` split disagree (`CONTRACT.md`, "Cache
+    /// writes"; `formats/AGENTS.md` §0: the total *is* the sum when both agree): the total wins
+    /// and the split only apportions it. The 1-hour part is the split's 1-hour count capped at
+    /// the total; the rest of the total is 5-minute writes (so a split smaller than the total
+    /// bills the remainder at the 5-minute rate, and a larger one is cut down). Without a total
+    /// the split's sum stands. All counts are in 0…2^40 (`Plausible.tokens`).
+    static func apportionCacheWrites(total: Int64?, split5m: Int64, split1h: Int64) -> (m5: Int64, h1: Int64) {
+        guard let total else { return (split5m, split1h) }
+        let h1 = min(split1h, total)
+        return (total - h1, h1)
     }
 
     /// A locally generated API-error record: zero tokens, outcome from its text (§1.3).

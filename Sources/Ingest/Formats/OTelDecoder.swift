@@ -207,7 +207,8 @@ public struct OTelDecoder: LogDecoder {
         switch kind {
         case .llm:
             var call = LLMCall(instantMs: instant)
-            call.model = GatewaySupport.string(GatewaySupport.firstNonEmpty(a.responseModel, a.requestModel, a.llmModelName)) ?? ""
+            call.model = GatewaySupport.string(GatewaySupport.firstNonEmpty(a.responseModel, a.requestModel, a.llmModelName))
+                ?? a.invocationModel() ?? ""
             if let p = GatewaySupport.firstNonEmpty(a.providerName, a.system, a.llmProvider, a.llmSystem) {
                 call.provider = OTelAttributes.litellmProvider(p)
             }
