@@ -69,7 +69,11 @@ struct FileDecoder {
             record.bytesRead = scan?.bytesRead ?? 0
             record.bytesDecoded = scan?.bytesDecoded ?? 0
             record.lines = Int64(scan?.lines ?? 0)
-            if let damage = scan?.streamError {
+            if let scan, scan.lines == 0, scan.streamError == nil {
+                // an empty file (plain or compressed, or only blank lines): nothing to read yet
+                record.status = .ok
+                record.error = ""
+            } else if let damage = scan?.streamError {
                 record.error = "damaged \(record.compression) stream with no complete line before the damage: \(damage)"
             } else {
                 record.error = "unknown format: no decoder recognizes the first lines; check the file with `factorylog inspect` or force one with --format"

@@ -1,0 +1,75 @@
+"""Issue 10 (real archives), end to end against the built binary: detection that skips lines it
+cannot decide on and falls back to the agents' folders, and empty files.
+
+Prices: the cases' prices.json (claude-sonnet-4-5 is not needed: these tests check counts and
+statuses, not costs).
+"""
+import gzip
+import json
+import subprocess
+
+from test_incremental import kong_record, run, table, write_lines
+
+
+def assistant(i, day="2026-06-30"):
+    # one Anthropic response: 10 uncached input + 20 output tokens
+    return json.dumps({
+        "type": "assistant", "timestamp": "%sT10:00:%02d.000Z" % (day, i), "sessionId": "s-1", "cwd": "/home/dev/shop",
+        "requestId": "req_%d" % i, "uuid": "u-%d" % i,
+        "message": {"id": "msg_%d" % i, "model": "claude-sonnet-4-5", "role": "assistant", "content": [],
+                    "usage": {"input_tokens": 10, "output_tokens": 20}}}, separators=(",", ":"))
+
+
+def by_name(rows):
+    return {r["path"].rsplit("/", 1)[-1]: r for r in rows}
+
+
+def test_empty_files_are_ok_with_zero_lines(tmp_path):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "empty.jsonl").write_bytes(b"")
+    (logs / "blank.jsonl").write_bytes(b"\n\n  \n")
+    (logs / "empty.jsonl.gz").write_bytes(gzip.compress(b""))
+    (logs / "empty.jsonl.zst").write_bytes(subprocess.run(["zstd", "-q", "-c"], input=b"", capture_output=True, check=True).stdout)
+    write_lines(logs / "kong.jsonl", [kong_record(0)])
+    run(tmp_path, "logs")
+    rows = by_name(table(tmp_path, "ingest_files"))
+    for name, compression in [("empty.jsonl", "none"), ("blank.jsonl", "none"), ("empty.jsonl.gz", "gzip"),
+                              ("empty.jsonl.zst", "zstd")]:
+        r = rows[name]
+        assert (r["status"], r["lines"], r["events"], r["malformed_lines"], r["error"]) == ("ok", 0, 0, 0, ""), (name, r)
+        assert r["compression"] == compression, (name, r)
+    assert rows["kong.jsonl"]["events"] == 1
+
+
+def test_an_oversized_first_line_does_not_hide_the_format(tmp_path):
+    # a 17 MiB first snapshot line (longer than the 16 MiB the detector holds), then one response
+    snapshot = json.dumps({"type": "file-history-snapshot", "messageId": "m-0",
+                           "snapshot": {"blob": "x" * (17 << 20)}}, separators=(",", ":"))
+    log = tmp_path / "logs" / "transcript.jsonl"
+    write_lines(log, [snapshot, "not json {", json.dumps({"foreign": True}), assistant(1)])
+    run(tmp_path, "logs")
+    r = by_name(table(tmp_path, "ingest_files"))["transcript.jsonl"]
+    assert r["format"] == "claude_code", r
+    # "not json {" is malformed, {"foreign": true} is no transcript record: 2 malformed of 4 lines
+    assert r["status"] == "partial"
+    assert (r["lines"], r["malformed_lines"], r["oversized_lines"]) == (4, 2, 0), r
+    usage = table(tmp_path, "usage_daily")
+    # one response: 10 input + 20 output = 30 tokens
+    assert [(u["requests"], u["total_tokens"]) for u in usage] == [(1, 30)]
+
+
+def test_the_agent_folder_decides_when_no_line_does(tmp_path):
+    # 70 title lines no decoder claims (more than the 64 lines looked at), then one response
+    titles = [json.dumps({"type": "ai-title", "title": "t%d" % i}) for i in range(70)]
+    inside = tmp_path / "home" / ".claude" / "projects" / "-home-dev-shop" / "s-1.jsonl"
+    outside = tmp_path / "elsewhere" / "s-1.jsonl"
+    for p in (inside, outside):
+        write_lines(p, titles + [assistant(1)])
+    run(tmp_path, str(tmp_path / "home" / ".claude" / "projects"), str(tmp_path / "elsewhere"))
+    rows = {r["path"]: r for r in table(tmp_path, "ingest_files")}
+    r_in = next(r for p, r in rows.items() if "/.claude/projects/" in p)
+    r_out = next(r for p, r in rows.items() if "/elsewhere/" in p)
+    assert (r_in["format"], r_in["status"], r_in["lines"], r_in["events"]) == ("claude_code", "ok", 71, 1), r_in
+    assert (r_out["format"], r_out["status"]) == ("", "failed"), r_out
+    assert [(u["requests"], u["total_tokens"]) for u in table(tmp_path, "usage_daily")] == [(1, 30)]
