@@ -129,3 +129,72 @@ struct ArchivesDecoderTests {
         #expect(buckets(#"{"input_tokens":1,"output_tokens":1,"cache_creation_input_tokens":0,"cache_creation":{"ephemeral_5m_input_tokens":200,"ephemeral_1h_input_tokens":50}}"#)! == (0, 0))
     }
 }
+
+/// Issue 10 item 6: usage records without a timestamp of their own.
+@Suite("archives: inferred instants")
+struct ArchivesInferredInstantTests {
+    static func assistant(_ id: String, session: String, timestamp: String?) -> String {
+        let ts = timestamp.map { #""timestamp":"\#($0)","# } ?? ""
+        return #"{"type":"assistant",\#(ts)"sessionId":"\#(session)","cwd":"/home/dev/shop","requestId":"req_\#(id)","message":{"id":"msg_\#(id)","model":"claude-sonnet-4-5","usage":{"input_tokens":10,"output_tokens":5},"content":[]}}"#
+    }
+
+    static func decodeCounting(_ format: LogFormat, _ json: [String]) -> (llm: [LLMCall], inferred: Int, dispositions: [LineDisposition]) {
+        var decoder = format.makeDecoder(context: DecoderContext(path: "inline.jsonl"))
+        var batch = EventBatch()
+        var ds: [LineDisposition] = []
+        for (i, line) in json.enumerated() {
+            let bytes = Array(line.utf8)
+            ds.append(bytes.withUnsafeBytes { raw in
+                guard case .success(let root) = JSONDocument.parse(raw) else { return .undecodable }
+                return decoder.decode(root, line: i + 1, into: &batch)
+            })
+        }
+        decoder.finish(into: &batch)
+        return (batch.llmCalls, batch.inferredInstants, ds)
+    }
+
+    @Test("Claude Code: the nearest preceding timestamped record of the same session gives the instant")
+    func claudeCode() throws {
+        let r = Self.decodeCounting(.claudeCode, [
+            Self.assistant("1", session: "a", timestamp: "2026-06-30T10:00:00.000Z"),
+            Self.assistant("2", session: "b", timestamp: "2026-06-30T11:00:00.000Z"),
+            Self.assistant("3", session: "a", timestamp: nil),  // → 10:00 (session a), not 11:00
+            #"{"type":"user","timestamp":"2026-06-30T10:30:00.000Z","sessionId":"a","message":{"role":"user","content":"go on"}}"#,
+            Self.assistant("4", session: "a", timestamp: nil),  // → 10:30, the user line
+            Self.assistant("5", session: "c", timestamp: nil),  // session c has no timestamped record
+            Self.assistant("6", session: "a", timestamp: "not a time"),  // unreadable: stays malformed
+        ])
+        #expect(r.llm.count == 4)
+        // 2026-06-30T10:00Z = 1 782 813 600 000 ms; 11:00 = +3 600 000; 10:30 = +1 800 000
+        #expect(r.llm.map(\.instantMs) == [1_782_813_600_000, 1_782_817_200_000, 1_782_813_600_000, 1_782_815_400_000])
+        #expect(r.inferred == 2)
+        #expect(r.dispositions[5] == .undecodable)
+        #expect(r.dispositions[6] == .undecodable)
+    }
+
+    @Test("Codex: a token_count without timestamp takes the session's last timestamped record")
+    func codex() throws {
+        let noTs = #"{"type":"event_msg","payload":{"type":"token_count","info":{"total_token_usage":{"input_tokens":1500,"cached_input_tokens":0,"output_tokens":150,"reasoning_output_tokens":0,"total_tokens":1650}}}}"#
+        let r = Self.decodeCounting(.codex, [
+            AgentCodexTests.meta, AgentCodexTests.context,  // 09:00:00.000, 09:00:00.500
+            AgentCodexTests.tokens("2026-09-09T09:01:00.000Z", input: 1000, cached: 0, output: 100),
+            noTs,  // → 09:01:00, the token_count before it
+        ])
+        #expect(r.llm.count == 2)
+        // 2026-09-09T09:01:00Z = 1 788 944 460 000 ms; input 1 500 − 1 000 = 500, output 50
+        #expect(r.llm.map(\.instantMs) == [1_788_944_460_000, 1_788_944_460_000])
+        #expect(r.llm.map(\.inputTokens) == [1000, 500])
+        #expect(r.inferred == 1)
+        // before any timestamped record of the session: malformed
+        let early = Self.decodeCounting(.codex, [#"{"type":"session_meta","payload":{"id":"s"}}"#, noTs])
+        #expect(early.llm.isEmpty && early.inferred == 0 && early.dispositions[1] == .undecodable)
+    }
+
+    @Test("a span without timestamps stays malformed")
+    func spanStaysMalformed() {
+        let span = #"{"spanId":"AAAAAAAAAAA=","name":"chat","attributes":[{"key":"gen_ai.operation.name","value":{"stringValue":"chat"}},{"key":"gen_ai.request.model","value":{"stringValue":"gpt-4o"}},{"key":"gen_ai.usage.input_tokens","value":{"intValue":"10"}}]}"#
+        let r = Self.decodeCounting(.otel, [span])
+        #expect(r.llm.isEmpty && r.inferred == 0)
+        #expect(r.dispositions == [.undecodable])
+    }
+}

@@ -73,3 +73,21 @@ def test_the_agent_folder_decides_when_no_line_does(tmp_path):
     assert (r_in["format"], r_in["status"], r_in["lines"], r_in["events"]) == ("claude_code", "ok", 71, 1), r_in
     assert (r_out["format"], r_out["status"]) == ("", "failed"), r_out
     assert [(u["requests"], u["total_tokens"]) for u in table(tmp_path, "usage_daily")] == [(1, 30)]
+
+
+def test_inferred_instants_are_counted_and_kept_in_the_state(tmp_path):
+    no_ts = json.loads(assistant(2))
+    del no_ts["timestamp"]
+    log = tmp_path / "logs" / "s-1.jsonl"
+    # response 1 at 2026-06-30T10:00:01Z; response 2 has no timestamp: it takes 10:00:01 (same session)
+    write_lines(log, [assistant(1), json.dumps(no_ts)])
+    run(tmp_path, "logs")
+    r = table(tmp_path, "ingest_files")[-1]
+    assert list(table(tmp_path, "ingest_files")[0].keys())[-1] == "inferred_instants"
+    assert (r["status"], r["events"], r["malformed_lines"], r["inferred_instants"]) == ("ok", 2, 0, 1), r
+    usage = table(tmp_path, "usage_daily")
+    # two responses of 10 + 20 tokens on 2026-06-30
+    assert [(str(u["day"]), u["requests"], u["total_tokens"]) for u in usage] == [("2026-06-30", 2, 60)]
+    run(tmp_path, "logs")  # unchanged: the count comes back from the state
+    r = table(tmp_path, "ingest_files")[-1]
+    assert (r["status"], r["inferred_instants"]) == ("skipped", 1), r

@@ -92,6 +92,7 @@ struct FileDecoder {
         var malformed = 0
         var events = 0
         var excluded = 0
+        var inferred = 0
         var firstMs: Int64? = nil
         var lastMs: Int64? = nil
         var sinceDrain = 0
@@ -99,6 +100,7 @@ struct FileDecoder {
 
         func drain() {
             excluded += batch.excluded
+            inferred += batch.inferredInstants
             events += batch.eventCount
             for var call in batch.llmCalls {
                 call.latencyMs = EventBounds.duration(call.latencyMs)
@@ -183,6 +185,7 @@ struct FileDecoder {
         record.malformedLines = (prev?.malformedLines ?? 0) + Int64(malformed)
         record.events = (prev?.events ?? 0) + Int64(events)
         record.excludedEvents = (prev?.excludedEvents ?? 0) + Int64(excluded)
+        record.inferredInstants = (prev?.inferredInstants ?? 0) + Int64(inferred)
         record.duplicateEvents = (prev?.duplicateEvents ?? 0) + Int64(localDuplicates)
         record.firstEventMs = [prev?.firstEventMs, firstMs].compactMap { $0 }.min()
         record.lastEventMs = [prev?.lastEventMs, lastMs].compactMap { $0 }.max()

@@ -20,7 +20,10 @@
 ///   `last_token_usage` is counted (when present) and its total becomes the new baseline.
 ///   `cached_input_tokens` ⊆ `input_tokens` (clamped to it) and `reasoning_output_tokens` ⊆
 ///   `output_tokens` (§0, §2.5 rule 4): input = Δinput − Δcached, cache read = Δcached, output =
-///   Δoutput, reasoning = Δreasoning (informational). Instant = the event's `timestamp`.
+///   Δoutput, reasoning = Δreasoning (informational). Instant = the event's `timestamp`; a
+///   `token_count` without one (absent or null) takes the instant of the session's last
+///   timestamped record (counted in `EventBatch.inferredInstants`), an unreadable one is
+///   undecodable.
 /// * **Forked/subagent sessions** (§2.5 rules 2–3): a file whose first 16 KB contain
 ///   `thread_spawn`, whose `session_meta` has a `forked_from_id` or a `source` object with
 ///   `subagent`, or that starts with two `session_meta` lines (child, then the parent: §2.2),
@@ -66,6 +69,9 @@ public struct CodexDecoder: LogDecoder {
     /// Instant of the last record taken as replayed (the end of the replay so far).
     var replayLastMs: Int64? = nil
     var replayDone = false
+    /// The instant of the session's last timestamped record (its `session_meta` included), for
+    /// `token_count`s without a timestamp of their own.
+    var lastSessionMs: Int64? = nil
     /// Bytes of the file seen so far (lines + newlines), for the 16 KB `thread_spawn` window.
     var bytesSeen = 0
 
@@ -101,6 +107,7 @@ public struct CodexDecoder: LogDecoder {
         if type.stringEquals("session_meta") { return sessionMeta(payload, lineInstant: _AgentText.instant(root["timestamp"])) }
         sawOther = true
         let ts = _AgentText.instant(root["timestamp"])
+        if let ts { lastSessionMs = ts }
         let replayed = isFork && !replayDone && ts.map { isReplayed($0) } == true
         if type.stringEquals("turn_context") {
             if let m = payload["model"], let raw = m.rawStringBytes, raw.count > 0 { model = models.intern(m) }
@@ -110,8 +117,16 @@ public struct CodexDecoder: LogDecoder {
         guard let ptype = payload["type"] else { return .ignored }
         if type.stringEquals("event_msg") {
             if ptype.stringEquals("token_count") {
-                guard let ts else { return .undecodable }
-                return tokenCount(payload, at: ts, replayed: replayed, line: line, into: &batch)
+                if let ts { return tokenCount(payload, at: ts, replayed: replayed, line: line, into: &batch) }
+                // no timestamp of its own (absent or null): the nearest preceding timestamped
+                // record of the session (`CONTRACT.md`, "Time")
+                let own = root["timestamp"]
+                guard own == nil || own?.kind == .null, let at = lastSessionMs else { return .undecodable }
+                let replayedAt = isFork && !replayDone && isReplayed(at)
+                let before = batch.llmCalls.count
+                let d = tokenCount(payload, at: at, replayed: replayedAt, line: line, into: &batch)
+                if batch.llmCalls.count > before { batch.inferredInstants += 1 }
+                return d
             }
             if ptype.stringEquals("exec_command_end") || ptype.stringEquals("mcp_tool_call_end") {
                 guard let ts else { return .undecodable }
@@ -182,6 +197,7 @@ public struct CodexDecoder: LogDecoder {
         sawOther = false
         session = p["id"]?.string ?? ""
         sessionStartMs = _AgentText.instant(p["timestamp"]) ?? lineInstant
+        lastSessionMs = lineInstant ?? sessionStartMs
         if let cwd = p["cwd"]?.string {
             principal = _AgentText.lastPathComponent(cwd)
             principalFromMeta = true
