@@ -60,3 +60,40 @@ struct ArchivesDetectionTests {
         #expect(try FormatDetector.detect(path: folder + "/rollout-b.jsonl", forced: nil).0 == .claudeCode)
     }
 }
+
+/// Issue 10 item 5: a file that is one JSON document is read as its records.
+@Suite("archives: JSON documents")
+struct ArchivesJSONDocumentTests {
+    @Test("a JSON array is read as its elements, a pretty-printed object as one record")
+    func records() throws {
+        let dir = IOFixture.tempDir()
+        defer { IOFixture.remove(dir) }
+        let span = #"{"traceId":"AAAAAAAAAAAAAAAAAAAAAA==","spanId":"AAAAAAAAAAA=","name":"chat","startTimeUnixNano":"1753566780825000000","attributes":[{"key":"gen_ai.operation.name","value":{"stringValue":"chat"}}]}"#
+        IOFixture.write(dir + "/a.json", "[\n  \(span),\n  {\"x\": 1},\n  \(span)\n]\n")
+        IOFixture.write(dir + "/o.json", "{\n  \"resourceSpans\": [\n    {\"scopeSpans\": [{\"spans\": [\(span)]}]}\n  ]\n}\n")
+        IOFixture.write(dir + "/o.json.zst", IOFixture.zstd(Array("{\n  \"resourceSpans\": []\n}\n".utf8), in: dir))
+        IOFixture.write(dir + "/lines.jsonl", span + "\n" + span + "\n")
+        #expect(JSONDocumentFile.mayBe(path: dir + "/a.json"))
+        #expect(JSONDocumentFile.mayBe(path: dir + "/o.json"))
+        #expect(!JSONDocumentFile.mayBe(path: dir + "/lines.jsonl"))  // its first line is a whole record
+
+        let a = try #require(try JSONDocumentFile(path: dir + "/a.json", maxBytes: 1 << 20))
+        #expect(a.count == 3 && a.format == .otel)
+        var got: [String] = []
+        let r = a.read { bytes, number, _ in
+            got.append("\(number):" + String(decoding: bytes, as: UTF8.self))
+            return true
+        }
+        #expect(got == ["1:" + span, "2:{\"x\": 1}", "3:" + span])
+        #expect(r.lines == 3 && r.oversizedLines == 0 && r.streamError == nil)
+
+        let o = try #require(try JSONDocumentFile(path: dir + "/o.json", maxBytes: 1 << 20))
+        #expect(o.count == 1 && o.format == .otel)
+        let z = try #require(try JSONDocumentFile(path: dir + "/o.json.zst", maxBytes: 1 << 20))
+        #expect(z.count == 1 && z.compression == .zstd && z.format == .otel)
+
+        // JSON lines are no document; a document above maxBytes is not read
+        #expect(try JSONDocumentFile(path: dir + "/lines.jsonl", maxBytes: 1 << 20) == nil)
+        #expect(try JSONDocumentFile(path: dir + "/o.json", maxBytes: 64) == nil)
+    }
+}

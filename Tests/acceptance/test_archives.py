@@ -91,3 +91,42 @@ def test_inferred_instants_are_counted_and_kept_in_the_state(tmp_path):
     run(tmp_path, "logs")  # unchanged: the count comes back from the state
     r = table(tmp_path, "ingest_files")[-1]
     assert (r["status"], r["inferred_instants"]) == ("skipped", 1), r
+
+
+def otlp_export():
+    # one chat span: 1 000 input tokens (200 of them cache reads) + 100 output, 1.5 s
+    attrs = [{"key": k, "value": v} for k, v in [
+        ("gen_ai.operation.name", {"stringValue": "chat"}), ("gen_ai.provider.name", {"stringValue": "openai"}),
+        ("gen_ai.request.model", {"stringValue": "gpt-4o"}), ("gen_ai.usage.input_tokens", {"intValue": "1000"}),
+        ("gen_ai.usage.cache_read.input_tokens", {"intValue": "200"}), ("gen_ai.usage.output_tokens", {"intValue": "100"})]]
+    span = {"traceId": "5b8efff798038103d269b633813fc60c", "spanId": "eee19b7ec3c1b174", "name": "chat gpt-4o", "kind": 3,
+            "startTimeUnixNano": "1782813600000000000", "endTimeUnixNano": "1782813601500000000", "attributes": attrs}
+    return {"resourceSpans": [{"resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "bot"}}]},
+                               "scopeSpans": [{"scope": {"name": "x"}, "spans": [span]}]}]}
+
+
+def test_a_json_document_is_read_as_its_records(tmp_path):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "export.json").write_text(json.dumps(otlp_export(), indent=2))  # pretty-printed: 40-odd lines
+    (logs / "kong-array.json").write_text("[\n" + ",\n".join(kong_record(i) for i in range(3)) + "\n]\n")
+    (logs / "kong-array.json.gz").write_bytes(gzip.compress(("[" + ",".join(kong_record(i, hour=13) for i in range(2)) + "]").encode()))
+    run(tmp_path, "logs")
+    rows = by_name(table(tmp_path, "ingest_files"))
+    e = rows["export.json"]
+    assert (e["format"], e["status"], e["lines"], e["events"], e["malformed_lines"]) == ("otel", "ok", 1, 1, 0), e
+    k = rows["kong-array.json"]
+    assert (k["format"], k["status"], k["lines"], k["events"]) == ("kong", "ok", 3, 3), k
+    z = rows["kong-array.json.gz"]
+    assert (z["format"], z["compression"], z["status"], z["lines"], z["events"]) == ("kong", "gzip", "ok", 2, 2), z
+    usage = {(u["source"], u["model"]): u for u in table(tmp_path, "usage_daily")}
+    o = usage[("otel", "gpt-4o")]
+    # uncached input 1 000 − 200 = 800, cache read 200, output 100: total 1 100
+    assert (o["requests"], o["input_tokens"], o["cache_read_tokens"], o["output_tokens"], o["total_tokens"]) == (1, 800, 200, 100, 1100)
+    # Kong: 3 + 2 records of 2 000 prompt + 500 completion tokens
+    kg = usage[("kong", "gpt-4o")]
+    assert (kg["requests"], kg["total_tokens"]) == (5, 5 * 2500)
+    # a document longer than --max-line-bytes is not read
+    (logs / "export.json").write_text(json.dumps(otlp_export(), indent=2) + " " * 3000)  # > 3 000 bytes
+    run(tmp_path, "logs", extra=("--max-line-bytes", "1024"))
+    assert by_name(table(tmp_path, "ingest_files"))["export.json"]["status"] == "failed"

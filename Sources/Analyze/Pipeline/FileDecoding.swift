@@ -51,7 +51,7 @@ struct FileDecoder {
             options.startOffset = prev.byteOffset
             options.skipDecodedBytes = prev.decodedOffset
         }
-        let format: LogFormat?
+        var format: LogFormat?
         do {
             let (f, compression) = try FormatDetector.detect(path: task.path, forced: plan.format)
             record.compression = compression.rawValue
@@ -60,6 +60,16 @@ struct FileDecoder {
             record.status = .failed
             record.error = error.description
             return DecodedFile(record: record, fileIndex: task.fileIndex, aggregator: makeAggregator(source: ""), pending: [], runBytesRead: 0)
+        }
+        // One JSON document rather than JSON lines (a pretty-printed export, an array of records):
+        // read as its records within --max-line-bytes (Ingest's JSONDocumentFile).
+        var document: JSONDocumentFile? = nil
+        if baseline == nil, JSONDocumentFile.mayBe(path: task.path),
+            let d = try? JSONDocumentFile(path: task.path, maxBytes: plan.maxLineBytes), let f = plan.format ?? d.format
+        {
+            document = d
+            format = f
+            record.fingerprintLength = 0  // a changed document is read again whole, never as an append
         }
         guard let format else {
             // Read it through once anyway: the counts show what is there, and a damaged
@@ -151,8 +161,7 @@ struct FileDecoder {
         }
 
         let result: LineReaderResult
-        do {
-            result = try LineReader.read(path: task.path, options: options) { line, number, _ in
+        func onLine(_ line: UnsafeRawBufferPointer, _ number: Int, _: Int64) -> Bool {
                 switch JSONDocument.parse(line) {
                 case .success(let root):
                     let disposition = decoder.decode(root, line: number, into: &batch)
@@ -168,6 +177,10 @@ struct FileDecoder {
                     sinceDrain = 0
                 }
                 return true
+        }
+        do {
+            if let document { result = document.read(onLine) } else {
+                result = try LineReader.read(path: task.path, options: options, body: onLine)
             }
         } catch {
             record.status = .failed
