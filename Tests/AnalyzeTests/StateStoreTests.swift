@@ -48,6 +48,7 @@ struct StateStoreTests {
         r.oversizedLines = 1
         r.duplicateEvents = 2
         r.excludedEvents = 3
+        r.inferredInstants = 4
         r.firstEventMs = 1_767_225_600_000
         r.lastEventMs = nil
         r.status = .partial

@@ -47,6 +47,7 @@ struct TablesTests {
         #expect(Tables.ingestFilesSchema.columns.map(\.name) == [
             "path", "format", "compression", "bytes_read", "bytes_decoded", "lines", "events", "malformed_lines",
             "oversized_lines", "duplicate_events", "excluded_events", "first_event", "last_event", "status", "error",
+            "inferred_instants",
         ])
         #expect(Tables.usageDailySchema.columns[0].type == .date)
         #expect(Tables.usageDailySchema.columns[16] == ColumnSpec("cost_usd", .double))

@@ -120,7 +120,7 @@ struct AgentCodexTests {
         #expect(llm.allSatisfy { $0.model == "gpt-5" && $0.principal == "app" && $0.session == "s-1" })
     }
 
-    @Test("a forked session's replayed history (same second as the first token_count) adds nothing")
+    @Test("a forked session's replayed history (written back to back after session_meta) adds nothing")
     func forkReplay() throws {
         let parent = #"{"timestamp":"2026-09-09T09:00:00.000Z","type":"session_meta","payload":{"id":"parent","cwd":"/home/dev/app"}}"#
         let d = AgentHarness.decode(.codex, json: [
@@ -149,7 +149,9 @@ struct AgentCodexTests {
         let forked = #"{"timestamp":"2026-09-09T09:00:00.000Z","type":"session_meta","payload":{"id":"c","cwd":"/x/app","forked_from_id":"p"}}"#
         let f = AgentHarness.decode(.codex, json: [
             forked,
-            Self.tokens("2026-09-09T09:00:01.100Z", input: 1000, cached: 0, output: 100),
+            // the replay is written right after the session_meta line (0.1 s), the child's own
+            // call 1.9 s later
+            Self.tokens("2026-09-09T09:00:00.100Z", input: 1000, cached: 0, output: 100),
             Self.tokens("2026-09-09T09:00:02.000Z", input: 1100, cached: 0, output: 110),
         ])
         #expect(f.llm.map(\.inputTokens) == [100])

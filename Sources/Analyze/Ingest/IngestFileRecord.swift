@@ -45,6 +45,8 @@ public struct IngestFileRecord: Sendable, Hashable {
     public var oversizedLines: Int64 = 0
     public var duplicateEvents: Int64 = 0
     public var excludedEvents: Int64 = 0
+    /// Usage records whose instant was inferred from the preceding record of their session.
+    public var inferredInstants: Int64 = 0
     /// UTC epoch ms of the first / last event; nil when no event.
     public var firstEventMs: Int64? = nil
     public var lastEventMs: Int64? = nil

@@ -64,7 +64,7 @@ struct FileDecoder: Sendable {
             options.startOffset = prev.byteOffset
             options.skipDecodedBytes = prev.decodedOffset
         }
-        let format: LogFormat?
+        var format: LogFormat?
         do {
             let (f, compression) = try FormatDetector.detect(path: task.path, forced: plan.format)
             record.compression = compression.rawValue
@@ -73,6 +73,16 @@ struct FileDecoder: Sendable {
             record.status = .failed
             record.error = error.description
             return failure(task, record, runBytes: 0)
+        }
+        // One JSON document rather than JSON lines (a pretty-printed export, an array of records):
+        // read as its records within --max-line-bytes (Ingest's JSONDocumentFile).
+        var document: JSONDocumentFile? = nil
+        if baseline == nil, JSONDocumentFile.mayBe(path: task.path),
+            let d = try? JSONDocumentFile(path: task.path, maxBytes: plan.maxLineBytes), let f = plan.format ?? d.format
+        {
+            document = d
+            format = f
+            record.fingerprintLength = 0  // a changed document is read again whole, never as an append
         }
         guard let format else { return readUnrecognized(task, record, options: options) }
         record.format = format.rawValue
@@ -83,9 +93,14 @@ struct FileDecoder: Sendable {
             index: index)
         let result: LineReaderResult
         do {
-            result = try LineReader.read(path: task.path, options: options) { line, number, _ in
+            func onLine(_ line: UnsafeRawBufferPointer, _ number: Int, _: Int64) -> Bool {
                 reading.line(line, number: number)
                 return true
+            }
+            if let document {
+                result = document.read(onLine)
+            } else {
+                result = try LineReader.read(path: task.path, options: options, body: onLine)
             }
         } catch {
             record.status = .failed
@@ -108,13 +123,18 @@ struct FileDecoder: Sendable {
         record.bytesRead = scan?.bytesRead ?? 0
         record.bytesDecoded = scan?.bytesDecoded ?? 0
         record.lines = Int64(scan?.lines ?? 0)
-        if let damage = scan?.streamError {
+        if let scan, scan.lines == 0, scan.streamError == nil {
+            // an empty file (plain or compressed, or only blank lines): nothing to read yet
+            record.status = .ok
+            record.error = ""
+        } else if let damage = scan?.streamError {
             record.error = "damaged \(record.compression) stream with no complete line before the damage: \(damage)"
         } else {
             record.error = "unknown format: no decoder recognizes the first lines; check the file with `factorylog inspect` or force one with --format"
         }
         return failure(task, record, runBytes: scan?.bytesRead ?? 0)
     }
+
 
     private func failure(_ task: FileTask, _ record: IngestFileRecord, runBytes: Int64) -> DecodedFile {
         DecodedFile(task: task, record: record, aggregates: Aggregates(), claims: [], claimsMaxInstantMs: 0, runBytesRead: runBytes)
@@ -133,6 +153,7 @@ struct FileDecoder: Sendable {
         record.malformedLines = (prev?.malformedLines ?? 0) + Int64(malformed)
         record.events = (prev?.events ?? 0) + Int64(reading.sink.events)
         record.excludedEvents = (prev?.excludedEvents ?? 0) + Int64(reading.sink.excluded)
+        record.inferredInstants = (prev?.inferredInstants ?? 0) + Int64(reading.sink.inferred)
         record.duplicateEvents = (prev?.duplicateEvents ?? 0) + Int64(reading.keyed.duplicates)
         record.firstEventMs = [prev?.firstEventMs, reading.sink.firstMs].compactMap { $0 }.min()
         record.lastEventMs = [prev?.lastEventMs, reading.sink.lastMs].compactMap { $0 }.max()
@@ -219,6 +240,8 @@ struct EventSink {
     var malformed = 0
     var events = 0
     var excluded = 0
+    /// Records whose instant was taken from the nearest earlier timestamped record.
+    var inferred = 0
     var firstMs: Int64? = nil
     var lastMs: Int64? = nil
 
@@ -229,6 +252,7 @@ struct EventSink {
 
     mutating func drain(_ batch: inout EventBatch, keyed: inout KeyedCalls, aggregator: inout EventAggregator<PricerCoster>) {
         excluded += batch.excluded
+        inferred += batch.inferredInstants
         events += batch.eventCount
         for i in batch.llmCalls.indices {
             var call = batch.llmCalls[i]

@@ -305,6 +305,9 @@ public final class StateStore: @unchecked Sendable {
                     """)
         }
         migrator.registerMigration("v2-streaming") { db in try Self.migrateToDays(db) }
+        migrator.registerMigration("v2-inferred-instants") { db in
+            try db.execute(sql: "ALTER TABLE files ADD COLUMN inferred_instants INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 
@@ -313,8 +316,9 @@ public final class StateStore: @unchecked Sendable {
             sql: """
                 INSERT INTO files (path, format, compression, size, mtime_ns, fingerprint, fingerprint_length,
                     byte_offset, decoded_offset, bytes_read, bytes_decoded, lines, events, malformed_lines,
-                    oversized_lines, duplicate_events, excluded_events, first_event_ms, last_event_ms, status, error)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    oversized_lines, duplicate_events, excluded_events, first_event_ms, last_event_ms, status, error,
+                    inferred_instants)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(path) DO UPDATE SET
                     format = excluded.format, compression = excluded.compression, size = excluded.size,
                     mtime_ns = excluded.mtime_ns, fingerprint = excluded.fingerprint,
@@ -324,13 +328,13 @@ public final class StateStore: @unchecked Sendable {
                     malformed_lines = excluded.malformed_lines, oversized_lines = excluded.oversized_lines,
                     duplicate_events = excluded.duplicate_events, excluded_events = excluded.excluded_events,
                     first_event_ms = excluded.first_event_ms, last_event_ms = excluded.last_event_ms,
-                    status = excluded.status, error = excluded.error
+                    status = excluded.status, error = excluded.error, inferred_instants = excluded.inferred_instants
                 """,
             arguments: [
                 r.path, r.format, r.compression, r.size, r.mtimeNs, Int64(bitPattern: r.fingerprint),
                 r.fingerprintLength, r.byteOffset, r.decodedOffset, r.bytesRead, r.bytesDecoded, r.lines,
                 r.events, r.malformedLines, r.oversizedLines, r.duplicateEvents, r.excludedEvents,
-                r.firstEventMs, r.lastEventMs, r.status.rawValue, r.error,
+                r.firstEventMs, r.lastEventMs, r.status.rawValue, r.error, r.inferredInstants,
             ])
     }
 
@@ -358,6 +362,7 @@ public final class StateStore: @unchecked Sendable {
         // An unknown status can only come from a newer factorylog, which `prepare` refuses.
         r.status = IngestStatus(rawValue: status) ?? .failed
         r.error = row["error"]
+        r.inferredInstants = row["inferred_instants"]
         return r
     }
 }

@@ -64,6 +64,7 @@ public enum Tables {
         ColumnSpec("excluded_events", .int64),
         ColumnSpec("first_event", .timestampMillis, nullable: true), ColumnSpec("last_event", .timestampMillis, nullable: true),
         ColumnSpec("status", .string), ColumnSpec("error", .string),
+        ColumnSpec("inferred_instants", .int64),
     ])
 
     /// Every table's schema in the contract's order.
@@ -215,7 +216,7 @@ public enum Tables {
                 .int64(r.bytesRead), .int64(r.bytesDecoded), .int64(r.lines), .int64(r.events),
                 .int64(r.malformedLines), .int64(r.oversizedLines), .int64(r.duplicateEvents), .int64(r.excludedEvents),
                 .timestampMillis(r.firstEventMs), .timestampMillis(r.lastEventMs),
-                .string(r.status.rawValue), .string(r.error))
+                .string(r.status.rawValue), .string(r.error), .int64(r.inferredInstants))
         }
         return b.build()
     }

@@ -177,6 +177,10 @@ public struct EventBatch: Sendable {
     public var permissions: [PermissionDecision] = []
     /// Records read but not billable by rule (e.g. LiteLLM retrieving a stored response).
     public var excluded: Int = 0
+    /// Usage records without a timestamp of their own that took the instant of the nearest
+    /// preceding timestamped record of their session (`CONTRACT.md`, "Time"); counted in
+    /// `ingest_files.inferred_instants`.
+    public var inferredInstants: Int = 0
 
     public init() {}
 
@@ -189,5 +193,6 @@ public struct EventBatch: Sendable {
         toolCalls.removeAll(keepingCapacity: true)
         permissions.removeAll(keepingCapacity: true)
         excluded = 0
+        inferredInstants = 0
     }
 }

@@ -12,11 +12,15 @@
 /// * **llm_call** per assistant record with `message.usage` (§1.3): provider `anthropic`, team
 ///   empty, principal = last path component of `cwd`, session = `sessionId`, model
 ///   `message.model` as logged. Buckets are already disjoint (§0): `input_tokens`,
-///   `cache_read_input_tokens` (missing/null = 0), `cache_creation_input_tokens` split into
-///   `cache_creation.ephemeral_5m_input_tokens` / `ephemeral_1h_input_tokens` when that object
-///   gives a non-zero split (ccusage prefers the split), else all 5-minute; `output_tokens`
+///   `cache_read_input_tokens` (missing/null = 0), `cache_creation_input_tokens` (the total,
+///   which wins) apportioned by `cache_creation.ephemeral_1h_input_tokens` (capped at the total;
+///   the rest is 5-minute), or the split's sum when the total is missing; `output_tokens`
 ///   (thinking included; no separate reasoning count). `costUSD` (older versions) is the logged
 ///   cost. A line without `type` but with an assistant `message` (older/ccusage shape) is read too.
+///   Instant = `timestamp`; an assistant record without one (absent or null) takes the instant
+///   of the nearest preceding timestamped record with the same `sessionId` (as ccusage does),
+///   counted in `EventBatch.inferredInstants`; with no such record, or an unreadable
+///   timestamp, the line is undecodable.
 /// * `isApiErrorMessage: true` (model `<synthetic>`): a failed llm_call with zero tokens (§1.3),
 ///   attributed to the last real model of the file when there is one; `"API Error: NNN"` gives
 ///   the HTTP status, 429 and `"Claude AI usage limit reached"` give `rate_limited`. Other
@@ -71,6 +75,9 @@ public struct ClaudeCodeDecoder: LogDecoder {
     /// The last real (non-`<synthetic>`) model of the file, for API-error records.
     var lastModel = ""
     var lastInstantMs: Int64? = nil
+    /// The instant of the last timestamped record of each session (by interned `sessionId`),
+    /// for usage records without a timestamp of their own.
+    var lastInstantBySession: [String: Int64] = [:]
     var lastPrincipal = ""
 
     public init(context: DecoderContext) {
@@ -114,6 +121,7 @@ public struct ClaudeCodeDecoder: LogDecoder {
         let f = _ClaudeLine(root)
         if let ts = _AgentText.instant(f.timestamp) {
             lastInstantMs = max(lastInstantMs ?? ts, ts)
+            if let sid = f.sessionId, sid.kind == .string { lastInstantBySession[sessions.intern(sid)] = ts }
         }
         if let t = f.type {
             if t.stringEquals("assistant") { return decodeAssistant(f, line: line, into: &batch) }
@@ -138,8 +146,19 @@ public struct ClaudeCodeDecoder: LogDecoder {
 
     mutating func decodeAssistant(_ f: _ClaudeLine, line: Int, into batch: inout EventBatch) -> LineDisposition {
         guard let msg = f.message, msg.kind == .object else { return .ignored }
-        guard let ts = _AgentText.instant(f.timestamp) else { return .undecodable }
         let session = sessions.intern(f.sessionId)
+        // No timestamp of its own (absent or null, not unreadable): the instant of the nearest
+        // preceding timestamped record of the same session (`CONTRACT.md`, "Time").
+        var inferred = false
+        let ts: Int64
+        if let t = _AgentText.instant(f.timestamp) {
+            ts = t
+        } else if f.timestamp == nil || f.timestamp?.kind == .null, let t = lastInstantBySession[session] {
+            ts = t
+            inferred = true
+        } else {
+            return .undecodable
+        }
         let principal = principals.intern(f.cwd)
         if f.cwd != nil { lastPrincipal = principal }
         var produced = false
@@ -169,6 +188,7 @@ public struct ClaudeCodeDecoder: LogDecoder {
         let synthetic = modelValue?.stringEquals("<synthetic>") == true
         let usage = msg["usage"]
         guard isApiError || (!synthetic && usage?.kind == .object) else {
+            if produced && inferred { batch.inferredInstants += 1 }
             return produced ? .decoded : .ignored
         }
 
@@ -191,6 +211,7 @@ public struct ClaudeCodeDecoder: LogDecoder {
         }
         call.dedup = Self.claim(f, message: msg, isSidechain: pathIsSubagent || f.isSidechain?.bool == true,
                                 total: call.totalTokens)
+        if inferred { batch.inferredInstants += 1 }
         batch.llmCalls.append(call)
         batch.llmCallLines.append(line)
         return .decoded
@@ -226,6 +247,19 @@ public struct ClaudeCodeDecoder: LogDecoder {
             call.cacheWrite1hTokens = h1
         }
         return true
+    }
+
+    /// Cache writes by rate when `cache_creation_input_tokens` (the total) and the
+    /// `cache_creation.ephemeral_5m/1h_input_tokens` split disagree (`CONTRACT.md`, "Cache
+    /// writes"; `formats/AGENTS.md` §0: the total *is* the sum when both agree): the total wins
+    /// and the split only apportions it. The 1-hour part is the split's 1-hour count capped at
+    /// the total; the rest of the total is 5-minute writes (so a split smaller than the total
+    /// bills the remainder at the 5-minute rate, and a larger one is cut down). Without a total
+    /// the split's sum stands. All counts are in 0…2^40 (`Plausible.tokens`).
+    static func apportionCacheWrites(total: Int64?, split5m: Int64, split1h: Int64) -> (m5: Int64, h1: Int64) {
+        guard let total else { return (split5m, split1h) }
+        let h1 = min(split1h, total)
+        return (total - h1, h1)
     }
 
     /// A locally generated API-error record: zero tokens, outcome from its text (§1.3).

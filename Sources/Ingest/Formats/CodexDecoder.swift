@@ -20,12 +20,22 @@
 ///   `last_token_usage` is counted (when present) and its total becomes the new baseline.
 ///   `cached_input_tokens` ⊆ `input_tokens` (clamped to it) and `reasoning_output_tokens` ⊆
 ///   `output_tokens` (§0, §2.5 rule 4): input = Δinput − Δcached, cache read = Δcached, output =
-///   Δoutput, reasoning = Δreasoning (informational). Instant = the event's `timestamp`.
-/// * **Forked/subagent sessions** (§2.5 rule 2): a file whose first 16 KB contain
+///   Δoutput, reasoning = Δreasoning (informational). Instant = the event's `timestamp`; a
+///   `token_count` without one (absent or null) takes the instant of the session's last
+///   timestamped record (counted in `EventBatch.inferredInstants`), an unreadable one is
+///   undecodable.
+/// * **Forked/subagent sessions** (§2.5 rules 2–3): a file whose first 16 KB contain
 ///   `thread_spawn`, whose `session_meta` has a `forked_from_id` or a `source` object with
-///   `subagent`, or that starts with two `session_meta` lines, replays the parent's history as a
-///   burst of `token_count` rows in one timestamp second: the leading `token_count` events
-///   within the second of the first one only set the baseline.
+///   `subagent`, or that starts with two `session_meta` lines (child, then the parent: §2.2),
+///   starts with the parent's history replayed (`CONTRACT.md`, "Forked and resumed Codex
+///   sessions"). The replay is what the file shows before the child's own first record: every
+///   record whose instant is before the child's start (`session_meta.payload.timestamp`, else
+///   that line's `timestamp`; copies that kept their original instants), and the records written
+///   back to back after the `session_meta` lines (each within `replayGapMs` of the one before,
+///   however long the whole replay takes). The first record that is neither ends the replay for
+///   good. Replayed `token_count`s only set the baseline; replayed `function_call` /
+///   `custom_tool_call`s add no tool call (their outputs then find no request and are ignored);
+///   replayed `turn_context`s still set the model and project.
 /// * **tool_call**: `response_item` `function_call` (`name`, `arguments`, `call_id`) and
 ///   `custom_tool_call` (`name`, `input`, `call_id`) joined by `call_id` to
 ///   `function_call_output` / `custom_tool_call_output` (`output`), or to the Extended-mode
@@ -54,8 +64,14 @@ public struct CodexDecoder: LogDecoder {
 
     var baseline: _CodexUsage? = nil
     var isFork = false
-    var replaySecond: Int64? = nil
+    /// The child session's start (`session_meta.payload.timestamp`, else the line's), UTC ms.
+    var sessionStartMs: Int64? = nil
+    /// Instant of the last record taken as replayed (the end of the replay so far).
+    var replayLastMs: Int64? = nil
     var replayDone = false
+    /// The instant of the session's last timestamped record (its `session_meta` included), for
+    /// `token_count`s without a timestamp of their own.
+    var lastSessionMs: Int64? = nil
     /// Bytes of the file seen so far (lines + newlines), for the 16 KB `thread_spawn` window.
     var bytesSeen = 0
 
@@ -66,6 +82,9 @@ public struct CodexDecoder: LogDecoder {
     var scratch: [UInt8] = []
 
     static let forkWindow = 16 * 1024
+    /// Longest gap between two consecutive replayed records of a fork (ms): the replay is
+    /// written in one go, while the child's own first turn waits for a model response.
+    static let replayGapMs: Int64 = 1000
 
     public init(context: DecoderContext) { self.context = context }
 
@@ -85,9 +104,11 @@ public struct CodexDecoder: LogDecoder {
             if _AgentText.find(raw, "thread_spawn", limit: Self.forkWindow - bytesSeen) != nil { isFork = true }
             bytesSeen += raw.count + 1
         }
-        if type.stringEquals("session_meta") { return sessionMeta(payload) }
+        if type.stringEquals("session_meta") { return sessionMeta(payload, lineInstant: _AgentText.instant(root["timestamp"])) }
         sawOther = true
         let ts = _AgentText.instant(root["timestamp"])
+        if let ts { lastSessionMs = ts }
+        let replayed = isFork && !replayDone && ts.map { isReplayed($0) } == true
         if type.stringEquals("turn_context") {
             if let m = payload["model"], let raw = m.rawStringBytes, raw.count > 0 { model = models.intern(m) }
             if !principalFromMeta, let cwd = payload["cwd"]?.string { principal = _AgentText.lastPathComponent(cwd) }
@@ -96,8 +117,16 @@ public struct CodexDecoder: LogDecoder {
         guard let ptype = payload["type"] else { return .ignored }
         if type.stringEquals("event_msg") {
             if ptype.stringEquals("token_count") {
-                guard let ts else { return .undecodable }
-                return tokenCount(payload, at: ts, line: line, into: &batch)
+                if let ts { return tokenCount(payload, at: ts, replayed: replayed, line: line, into: &batch) }
+                // no timestamp of its own (absent or null): the nearest preceding timestamped
+                // record of the session (`CONTRACT.md`, "Time")
+                let own = root["timestamp"]
+                guard own == nil || own?.kind == .null, let at = lastSessionMs else { return .undecodable }
+                let replayedAt = isFork && !replayDone && isReplayed(at)
+                let before = batch.llmCalls.count
+                let d = tokenCount(payload, at: at, replayed: replayedAt, line: line, into: &batch)
+                if batch.llmCalls.count > before { batch.inferredInstants += 1 }
+                return d
             }
             if ptype.stringEquals("exec_command_end") || ptype.stringEquals("mcp_tool_call_end") {
                 guard let ts else { return .undecodable }
@@ -113,6 +142,7 @@ public struct CodexDecoder: LogDecoder {
             let isCall = ptype.stringEquals("function_call")
             if isCall || ptype.stringEquals("custom_tool_call") {
                 guard let ts else { return .undecodable }
+                if replayed { return .decoded }  // inherited history: not a call of this session
                 return toolRequest(payload, arguments: payload[isCall ? "arguments" : "input"], at: ts)
             }
             if ptype.stringEquals("function_call_output") || ptype.stringEquals("custom_tool_call_output") {
@@ -130,7 +160,23 @@ public struct CodexDecoder: LogDecoder {
 
     // MARK: - Session
 
-    mutating func sessionMeta(_ p: JSONValue) -> LineDisposition {
+    /// True when a fork's record at `ts` belongs to the replayed parent history (see the type
+    /// doc); the first record that does not ends the replay.
+    mutating func isReplayed(_ ts: Int64) -> Bool {
+        if let start = sessionStartMs, ts < start {
+            replayLastMs = max(replayLastMs ?? ts, ts)
+            return true
+        }
+        let previous = replayLastMs ?? sessionStartMs ?? ts
+        if ts >= previous && ts - previous <= Self.replayGapMs || ts < previous {
+            replayLastMs = max(previous, ts)
+            return true
+        }
+        replayDone = true
+        return false
+    }
+
+    mutating func sessionMeta(_ p: JSONValue, lineInstant: Int64?) -> LineDisposition {
         if haveMeta && !sawOther {
             // second session_meta at the start: the parent of a fork (§2.2, ccusage #1349)
             isFork = true
@@ -140,7 +186,8 @@ public struct CodexDecoder: LogDecoder {
             // a new session in the same file: fresh counters
             baseline = nil
             isFork = false
-            replaySecond = nil
+            sessionStartMs = nil
+            replayLastMs = nil
             replayDone = false
             model = ""
             principal = ""
@@ -149,6 +196,8 @@ public struct CodexDecoder: LogDecoder {
         haveMeta = true
         sawOther = false
         session = p["id"]?.string ?? ""
+        sessionStartMs = _AgentText.instant(p["timestamp"]) ?? lineInstant
+        lastSessionMs = lineInstant ?? sessionStartMs
         if let cwd = p["cwd"]?.string {
             principal = _AgentText.lastPathComponent(cwd)
             principalFromMeta = true
@@ -160,19 +209,14 @@ public struct CodexDecoder: LogDecoder {
 
     // MARK: - Tokens
 
-    mutating func tokenCount(_ p: JSONValue, at ts: Int64, line: Int, into batch: inout EventBatch) -> LineDisposition {
+    mutating func tokenCount(_ p: JSONValue, at ts: Int64, replayed: Bool, line: Int, into batch: inout EventBatch) -> LineDisposition {
         guard let info = p["info"], info.kind == .object, let tot = info["total_token_usage"], tot.kind == .object
         else { return .ignored }
         // an implausible counter (`Plausible.tokens`) rejects the line and leaves the baseline
         guard let cur = _CodexUsage(tot) else { return .undecodable }
-        if isFork && !replayDone {
-            let sec = ts >= 0 ? ts / 1000 : (ts - 999) / 1000
-            if replaySecond == nil { replaySecond = sec }
-            if sec == replaySecond {
-                baseline = cur
-                return .decoded
-            }
-            replayDone = true
+        if replayed {
+            baseline = cur
+            return .decoded
         }
         let base = baseline ?? _CodexUsage()
         let delta: _CodexUsage

@@ -6,7 +6,7 @@
 /// |---|---|---|
 /// | operation | `gen_ai.operation.name` | `openinference.span.kind` (`LLM`, `TOOL`, `AGENT`, …) |
 /// | provider | `gen_ai.provider.name` | `gen_ai.system`, `llm.provider`, `llm.system` |
-/// | model | `gen_ai.response.model`, `gen_ai.request.model` | `llm.model_name` |
+/// | model | `gen_ai.response.model`, `gen_ai.request.model` | `llm.model_name`, then `model` / `model_name` inside the `llm.invocation_parameters` JSON string |
 /// | input (includes cache reads) | `gen_ai.usage.input_tokens` | `gen_ai.usage.prompt_tokens`, `llm.token_count.prompt` |
 /// | output (includes reasoning) | `gen_ai.usage.output_tokens` | `gen_ai.usage.completion_tokens`, `llm.token_count.completion` |
 /// | cache read | `gen_ai.usage.cache_read.input_tokens` | `gen_ai.usage.cache_read_input_tokens`, `gen_ai.usage.cached_tokens`, `gen_ai.usage.input_cached_tokens`, `llm.token_count.prompt_details.cache_read` |
@@ -43,6 +43,10 @@ struct OTelAttributes {
     var responseModel: JSONValue?
     var requestModel: JSONValue?
     var llmModelName: JSONValue?
+    /// OpenInference `llm.invocation_parameters`: the request's parameters as a JSON-encoded
+    /// string (`{"model": "gpt-4o", "temperature": 0}`; Arize-ai/openinference
+    /// `spec/semantic_conventions.md`). Failed spans often carry the model only here.
+    var llmInvocationParameters: JSONValue?
     var input = Ranked()
     var output = Ranked()
     var cacheRead = Ranked()
@@ -143,6 +147,7 @@ struct OTelAttributes {
     private mutating func takeOpenInference(_ k: GatewaySupport.Str, _ v: JSONValue) {
         guard !k.hasPrefix("llm.input_messages"), !k.hasPrefix("llm.output_messages") else { return }
         if k("llm.model_name") { llmModelName = v }
+        else if k("llm.invocation_parameters") { llmInvocationParameters = v }
         else if k("llm.provider") { llmProvider = v }
         else if k("llm.system") { llmSystem = v }
         else if k("llm.token_count.prompt") { input.offer(v, rank: 2) }
@@ -150,6 +155,22 @@ struct OTelAttributes {
         else if k("llm.token_count.prompt_details.cache_read") { cacheRead.offer(v, rank: 4) }
         else if k("llm.token_count.prompt_details.cache_write") { cacheWrite.offer(v, rank: 2) }
         else if k("llm.token_count.completion_details.reasoning") { reasoning.offer(v, rank: 1) }
+    }
+
+    /// The model named inside `llm.invocation_parameters` (its `model`, else `model_name`
+    /// member), or nil. Only called when no model attribute is present (OpenInference failed
+    /// spans), so the unescaping copy stays off the common path.
+    func invocationModel() -> String? {
+        guard let v = llmInvocationParameters, v.kind == .string else { return nil }
+        var buf: [UInt8] = []
+        GatewaySupport.unescape(v, into: &buf)
+        return buf.withUnsafeBytes { bytes -> String? in
+            // without a tape: the span's own line keeps its tape
+            guard case .success(let doc) = JSONDocument.parseWithoutTape(bytes), doc.kind == .object else { return nil }
+            if let s = doc["model"]?.string, !s.isEmpty { return s }
+            if let s = doc["model_name"]?.string, !s.isEmpty { return s }
+            return nil
+        }
     }
 
     enum SpanKind { case llm, tool, other }

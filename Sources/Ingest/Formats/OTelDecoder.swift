@@ -177,8 +177,8 @@ public struct OTelDecoder: LogDecoder {
 
     /// Appends the span's event, if it is a model or tool span.
     /// - Returns: false, appending nothing, when the span is rejected: a start time outside
-    ///   `Plausible`'s instant range or an implausible token count. An end or first-token time
-    ///   out of range only drops latency / duration / TTFT.
+    ///   `Plausible`'s instant range or missing, or an implausible token count. An end or
+    ///   first-token time out of range only drops latency / duration / TTFT.
     func decodeSpan(_ f: SpanFields, resource: Resource, line: Int, into batch: inout EventBatch) -> Bool {
         let name = f.name, startV = f.start, endV = f.end, events = f.events, status = f.status
         let attributes = f.attributes
@@ -190,10 +190,10 @@ public struct OTelDecoder: LogDecoder {
 
         let kind = a.spanKind(name: name)
         guard kind != .other else { return true }
-        guard let startNs = GatewaySupport.int(startV) else {
-            // a start that is a number but not an Int64 (1e30, 1e400) is out of range too
-            return !(startV?.kind == .number || GatewaySupport.double(startV) != nil)
-        }
+        // A model or tool span without a readable start is malformed: its instant is never
+        // inferred from other spans (`CONTRACT.md`, "Time"); a start that is a number but not an
+        // Int64 (1e30, 1e400) is out of range too.
+        guard let startNs = GatewaySupport.int(startV) else { return false }
         guard Plausible.isInstantNanos(startNs) else { return false }
         // in range, so end − start and first token − start cannot overflow
         let endNs = GatewaySupport.int(endV).flatMap { Plausible.isInstantNanos($0) ? $0 : nil }
@@ -207,7 +207,8 @@ public struct OTelDecoder: LogDecoder {
         switch kind {
         case .llm:
             var call = LLMCall(instantMs: instant)
-            call.model = GatewaySupport.string(GatewaySupport.firstNonEmpty(a.responseModel, a.requestModel, a.llmModelName)) ?? ""
+            call.model = GatewaySupport.string(GatewaySupport.firstNonEmpty(a.responseModel, a.requestModel, a.llmModelName))
+                ?? a.invocationModel() ?? ""
             if let p = GatewaySupport.firstNonEmpty(a.providerName, a.system, a.llmProvider, a.llmSystem) {
                 call.provider = OTelAttributes.litellmProvider(p)
             }

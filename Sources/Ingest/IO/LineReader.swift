@@ -194,17 +194,20 @@ public enum LineReader {
     /// - Parameters:
     ///   - maxLines: most lines to hand out.
     ///   - maxBytes: most decoded bytes to look at.
+    ///   - maxLineBytes: longest line given (default: `maxBytes`); a longer line is skipped
+    ///     without being held (only its bytes up to the limit are ever buffered), and the next
+    ///     lines are still given.
     ///   - body: the line's bytes, borrowed (valid only during the call). Return false to stop.
     /// - Returns: the file's compression.
     /// - Throws: `IngestError` as `read`.
-    /// - Complexity: O(`maxBytes`) time and memory.
+    /// - Complexity: O(`maxBytes`) time, O(`maxLineBytes`) memory.
     @discardableResult
     public static func peekLines(
-        path: String, maxLines: Int, maxBytes: Int, body: (UnsafeRawBufferPointer) -> Bool
+        path: String, maxLines: Int, maxBytes: Int, maxLineBytes: Int? = nil, body: (UnsafeRawBufferPointer) -> Bool
     ) throws(IngestError) -> Compression {
         var options = LineReaderOptions()
         options.prefetch = false
-        options.maxLineBytes = max(maxBytes, 1)
+        options.maxLineBytes = max(min(maxLineBytes ?? maxBytes, maxBytes), 1)
         options.chunkBytes = min(max(maxBytes, 1), 1 << 16)
         options.decodeLimit = Int64(max(maxBytes, 0))
         if maxLines <= 0 || maxBytes <= 0 { options.decodeLimit = 0 }
