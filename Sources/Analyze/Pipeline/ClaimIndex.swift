@@ -264,13 +264,18 @@ final class ClaimIndex: @unchecked Sendable {
 
     private func lookup(_ key: DedupKey) -> ClaimEntry? {
         if let e = overlay[key] { return e }
+        return baseIndex(of: key).map { baseEntries[$0] }
+    }
+
+    /// Binary search of `baseKeys`.
+    private func baseIndex(of key: DedupKey) -> Int? {
         var lo = 0
         var hi = baseKeys.count
         while lo < hi {
             let mid = (lo + hi) >> 1
             if baseKeys[mid] < key { lo = mid + 1 } else { hi = mid }
         }
-        return lo < baseKeys.count && baseKeys[lo] == key ? baseEntries[lo] : nil
+        return lo < baseKeys.count && baseKeys[lo] == key ? lo : nil
     }
 
     /// Number of keys known (diagnostics and tests).
@@ -278,17 +283,7 @@ final class ClaimIndex: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         var n = baseKeys.count
-        for k in overlay.keys where !baseContains(k) { n += 1 }
+        for k in overlay.keys where baseIndex(of: k) == nil { n += 1 }
         return n
-    }
-
-    private func baseContains(_ key: DedupKey) -> Bool {
-        var lo = 0
-        var hi = baseKeys.count
-        while lo < hi {
-            let mid = (lo + hi) >> 1
-            if baseKeys[mid] < key { lo = mid + 1 } else { hi = mid }
-        }
-        return lo < baseKeys.count && baseKeys[lo] == key
     }
 }
