@@ -62,12 +62,21 @@ def claude_sidechain(line):
     return json.dumps(d, separators=(",", ":"))
 
 
+def cached_corpus(root, tag):
+    """(marker path, info) of a corpus generated before with these parameters; otherwise
+    (marker path, None) after clearing root, for the generator to write anew."""
+    marker = os.path.join(root, ".complete-" + tag)
+    if os.path.exists(marker):
+        return marker, json.load(open(marker))
+    shutil.rmtree(root, ignore_errors=True)
+    return marker, None
+
+
 def gen_manyfiles(root, mb, files):
     """Generates the many-file corpus under root; returns (uncompressed bytes, file count)."""
-    marker = os.path.join(root, ".complete-%d-%d" % (mb, files))
-    if os.path.exists(marker):
-        return json.load(open(marker))
-    shutil.rmtree(root, ignore_errors=True)
+    marker, info = cached_corpus(root, "%d-%d" % (mb, files))
+    if info:
+        return info
     rng = random.Random(11)
     t0 = dt.datetime(2026, 11, 2, tzinfo=dt.timezone.utc)
     target = mb * 1_000_000
@@ -146,10 +155,9 @@ def gen_day(root, day, lines_per_file, rng, base):
 
 def gen_archive(root, days, lines_per_file):
     """The archive (days days from 2025-12-01) under root/base and one more day under root/newday."""
-    marker = os.path.join(root, ".complete-%d-%d" % (days, lines_per_file))
-    if os.path.exists(marker):
-        return json.load(open(marker))
-    shutil.rmtree(root, ignore_errors=True)
+    marker, info = cached_corpus(root, "%d-%d" % (days, lines_per_file))
+    if info:
+        return info
     rng = random.Random(5)
     first = dt.date(2025, 12, 1)
     written = files = 0

@@ -36,9 +36,13 @@ public struct DurationHistogram: Sendable, Hashable {
     /// bucket index `53 − lzcnt(v | 2047)`, sub-bucket `v >> bucket`.
     @inline(__always)
     public static func lowestEquivalent(_ v: UInt64) -> UInt64 {
-        let bucket = 53 - (v | 2047).leadingZeroBitCount
-        return (v >> UInt64(bucket)) << UInt64(bucket)
+        let shift = bucketShift(v)
+        return (v >> shift) << shift
     }
+
+    /// log2 of the width of `v`'s HDR bucket: `53 − lzcnt(v | 2047)` (0 below 2 048).
+    @inline(__always)
+    static func bucketShift(_ v: UInt64) -> UInt64 { UInt64(53 - (v | 2047).leadingZeroBitCount) }
 
     /// Records one duration in milliseconds (rounded to the nearest whole ms).
     @inline(__always)
@@ -149,11 +153,9 @@ public struct DurationHistogram: Sendable, Hashable {
     }
 
     /// Width of the HDR bucket whose lowest equivalent value is `v` (1 below 2 048, then doubling
-    /// every power of two): `1 << (53 − lzcnt(v | 2047))`.
+    /// every power of two).
     @inline(__always)
-    static func bucketWidth(_ v: UInt64) -> UInt64 {
-        UInt64(1) << UInt64(53 - (v | 2047).leadingZeroBitCount)
-    }
+    static func bucketWidth(_ v: UInt64) -> UInt64 { UInt64(1) << bucketShift(v) }
 
     /// The value (ms) at one percentile, nearest rank; nil when empty.
     public func percentile(_ p: Double) -> Double? { percentiles([p])[0] }

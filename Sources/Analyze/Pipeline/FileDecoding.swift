@@ -250,6 +250,18 @@ struct EventSink {
         lastMs = max(lastMs ?? ms, ms)
     }
 
+    /// True for an instant within `EventBounds.instants` (then seen); otherwise the event is
+    /// counted as a malformed line instead.
+    mutating func accepts(_ ms: Int64) -> Bool {
+        guard EventBounds.instants.contains(ms) else {
+            malformed += 1
+            events -= 1
+            return false
+        }
+        seen(ms)
+        return true
+    }
+
     mutating func drain(_ batch: inout EventBatch, keyed: inout KeyedCalls, aggregator: inout EventAggregator<PricerCoster>) {
         excluded += batch.excluded
         inferred += batch.inferredInstants
@@ -273,23 +285,11 @@ struct EventSink {
                 aggregator.add(call)
             }
         }
-        for var t in batch.toolCalls {
+        for var t in batch.toolCalls where accepts(t.instantMs) {
             t.durationMs = EventBounds.duration(t.durationMs)
-            guard EventBounds.instants.contains(t.instantMs) else {
-                malformed += 1
-                events -= 1
-                continue
-            }
-            seen(t.instantMs)
             aggregator.add(t)
         }
-        for p in batch.permissions {
-            guard EventBounds.instants.contains(p.instantMs) else {
-                malformed += 1
-                events -= 1
-                continue
-            }
-            seen(p.instantMs)
+        for p in batch.permissions where accepts(p.instantMs) {
             aggregator.add(p)
         }
     }
