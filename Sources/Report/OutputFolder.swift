@@ -112,7 +112,7 @@ public final class ReportWriter {
     /// File name of the workbook inside `directory`.
     public static let workbookName = "summary.xlsx"
 
-    private let xlsx: XLSXWriter?
+    let xlsx: XLSXWriter?
     private var parquet: ParquetWriter?
     private var csv: CSVWriter?
     private var tableOpen = false
@@ -162,9 +162,10 @@ public final class ReportWriter {
     }
 
     /// Writes `summary.xlsx`. Call once after the last table.
-    public func finish() throws {
+    /// - Parameter base: the previous workbook, needed when `export` took sheets over from it.
+    public func finish(base: String? = nil) throws {
         if tableOpen { try endTable() }
-        try xlsx?.close()
+        try xlsx?.close(base: (xlsx?.reusesSheets ?? false) ? base : nil)
     }
 
     /// Writes every table (one batch each, in order) into `out`, atomically (`OutputFolder`).

@@ -2,13 +2,35 @@ import Analyze
 import Foundation
 import Report
 
-/// Builds every contract table and writes them (Parquet, CSV, XLSX) atomically into `--out`.
+/// Builds every contract table and writes them (Parquet, CSV, XLSX) atomically into `--out`,
+/// taking over the tables a previous export wrote from the same state content (`ReportWriter.export`).
 enum OutputTables {
-    static func build(_ aggregates: Aggregates, files: [IngestFileRecord], window: ClosedRange<Int32>?) -> [TableBatch] {
-        Tables.all(aggregates, files: files, window: window)
-    }
-
-    static func write(_ tables: [TableBatch], output: OutputOptions, pricesID: String, tz: String) throws {
+    /// - Parameters:
+    ///   - state: the state after the run (or as `report` opened it); its aggregates are loaded
+    ///     only when a table must be written again.
+    ///   - files: the ingest_files rows.
+    @discardableResult
+    static func export(state: StateView, files: [IngestFileRecord], output: OutputOptions, pricesID: String, tz: String) throws -> ExportResult {
+        let window = state.window
+        // The aggregate tables depend on the state's content and the window; the time zone,
+        // prices id, codec and formats are part of the options digest.
+        let digest = state.contentID.map { id in
+            "state=\(id);window=\(window.map { "\($0.lowerBound)...\($0.upperBound)" } ?? "all")"
+        }
+        func table(_ schema: TableSchema, _ build: @escaping (Aggregates, ClosedRange<Int32>?) -> TableBatch) -> PendingTable {
+            PendingTable(schema: schema, digest: digest) { build(try state.aggregates(), window) }
+        }
+        let ingest = Tables.ingestFiles(files)
+        let tables = [
+            table(Tables.usageDailySchema, Tables.usageDaily),
+            table(Tables.latencyDailySchema, Tables.latencyDaily),
+            table(Tables.toolsDailySchema, Tables.toolsDaily),
+            table(Tables.permissionsDailySchema, Tables.permissionsDaily),
+            table(Tables.costWeeklySchema, Tables.costWeekly),
+            table(Tables.unpricedModelsSchema, Tables.unpricedModels),
+            PendingTable(schema: Tables.ingestFilesSchema, digest: ingest.contentDigest) { ingest },
+        ]
+        precondition(tables.map(\.schema) == Tables.schemas, "OutputTables: every contract table, in order")
         let codec: ParquetCodec =
             switch output.parquetCodec {
             case .zstd: .zstd
@@ -23,14 +45,14 @@ enum OutputTables {
                 ("factorylog.tz", tz),
             ],
             createdBy: FactorylogVersion.createdBy)
-        try ReportWriter.write(tables, to: output.out, options: options)
+        return try ReportWriter.export(tables, to: output.out, options: options)
     }
 }
 
 /// The short end-of-run summary on stdout.
 enum SummaryText {
-    static func render(outcome: RunOutcome, out: String, elapsed: Double) -> String {
-        let s = RunSummary(outcome.aggregates)
+    static func render(outcome: RunOutcome, aggregates: Aggregates, out: String, elapsed: Double) -> String {
+        let s = RunSummary(aggregates)
         var lines: [String] = []
         let counts = Dictionary(grouping: outcome.files, by: \.status).mapValues(\.count)
         let read = outcome.bytesRead

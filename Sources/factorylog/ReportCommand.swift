@@ -22,19 +22,24 @@ extension FactoryLog {
             let calendar = try stateOptions.calendarOfExistingState()
             let (since, until) = try window.days()
             let range: ClosedRange<Int32>? = (since == nil && until == nil) ? nil : (since ?? .min)...(until ?? .max)
-            let aggregates: Aggregates
+            let store: StateStore
+            let state: StateView
             let files: [IngestFileRecord]
             do {
-                let store = try StateStore(path: stateOptions.state, timeZone: calendar.identifier, rebuild: false)
-                defer { store.close() }
-                aggregates = try Pipeline.load(store: store, window: range)
+                store = try StateStore(path: stateOptions.state, timeZone: calendar.identifier, rebuild: false)
+                state = try StateView(store: store, window: range)
                 files = try store.allLedger()
             } catch let error as StateError {
                 Console.error(error.description)
                 throw ExitCode(2)
             }
-            let tables = OutputTables.build(aggregates, files: files, window: range)
-            try OutputTables.write(tables, output: output, pricesID: pricesID, tz: calendar.identifier)
+            defer { state.close() }
+            do {
+                try OutputTables.export(state: state, files: files, output: output, pricesID: pricesID, tz: calendar.identifier)
+            } catch let error as StateError {
+                Console.error(error.description)
+                throw ExitCode(2)
+            }
             if !output.quiet { Console.out("summaries written to \(output.out)/") }
         }
     }

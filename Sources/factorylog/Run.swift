@@ -73,6 +73,7 @@ extension FactoryLog {
                 throw ExitCode(2)
             }
             progress.clear()
+            defer { outcome.state.close() }
 
             for missing in outcome.missingInputs {
                 Console.error("\(missing.path): \(missing.message)")
@@ -83,16 +84,25 @@ extension FactoryLog {
                 }
             }
 
-            let tables = OutputTables.build(outcome.aggregates, files: outcome.files, window: plan.window)
             do {
-                try OutputTables.write(tables, output: output, pricesID: outcome.pricesID, tz: calendar.identifier)
+                try OutputTables.export(state: outcome.state, files: outcome.files, output: output, pricesID: outcome.pricesID, tz: calendar.identifier)
+            } catch let error as StateError {
+                Console.error(error.description)
+                throw ExitCode(2)
             } catch {
                 Console.error("cannot write the summaries to \(output.out): \(error). The state is updated; `factorylog report` writes them again.")
                 throw ExitCode(1)
             }
 
             if !output.quiet {
-                Console.out(SummaryText.render(outcome: outcome, out: output.out, elapsed: Date().timeIntervalSince(started)))
+                let aggregates: Aggregates
+                do {
+                    aggregates = try outcome.state.aggregates()
+                } catch let error as StateError {
+                    Console.error(error.description)
+                    throw ExitCode(2)
+                }
+                Console.out(SummaryText.render(outcome: outcome, aggregates: aggregates, out: output.out, elapsed: Date().timeIntervalSince(started)))
             }
             if outcome.nothingReadable && !outcome.files.contains(where: { $0.status == .skipped || $0.status == .pruned }) {
                 if outcome.files.isEmpty {

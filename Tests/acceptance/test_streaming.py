@@ -124,3 +124,42 @@ def test_kills_at_random_points_of_a_many_file_run_then_a_rerun_equal_one_clean_
     rows = table(tmp_path, "usage_daily")
     assert (sum(r["requests"] for r in rows), sum(r["input_tokens"] for r in rows)) == (18_000, 36_000_000)
     assert all(r["status"] in ("ok", "skipped") for r in table(tmp_path, "ingest_files"))
+
+
+def sheet_rows(tmp, name):
+    import openpyxl
+    wb = openpyxl.load_workbook(tmp / "out" / "summary.xlsx", read_only=True)
+    return [list(r) for r in wb[name].iter_rows(values_only=True)]
+
+
+def test_a_night_with_nothing_new_takes_the_unchanged_tables_over(tmp_path):
+    # Night 1 reads a.jsonl (2 requests). Night 2 finds nothing new: the six aggregate tables are
+    # taken over from night 1's folder (the same files, hard-linked), only ingest_files is
+    # written again (status ok -> skipped), in the CSV, the Parquet file and the workbook's sheet.
+    proj = tmp_path / "projects" / "-home-dev-shop"
+    write_lines(proj / "a.jsonl", [claude_line("m1", "r1", 50), claude_line("m2", "r2", 7, second=5)])
+    run(tmp_path, "projects")
+    usage = tmp_path / "out" / "usage_daily.parquet"
+    inode = os.stat(usage).st_ino
+    usage_sheet = sheet_rows(tmp_path, "usage_daily")
+    assert [r["status"] for r in table(tmp_path, "ingest_files")] == ["ok"]
+
+    run(tmp_path, "projects")
+    assert os.stat(usage).st_ino == inode
+    assert usage_totals(tmp_path) == (2, 20, 57)  # 2 requests, 10 + 10 input, 50 + 7 output
+    assert [r["status"] for r in table(tmp_path, "ingest_files")] == ["skipped"]
+    assert sheet_rows(tmp_path, "usage_daily") == usage_sheet
+    ingest = sheet_rows(tmp_path, "ingest_files")
+    assert ingest[1][ingest[0].index("status")] == "skipped"
+
+    # Night 3 brings a new file: the aggregate tables are written again and equal a fresh run.
+    write_lines(proj / "b.jsonl", [claude_line("m3", "r3", 5, session="s-2")])
+    run(tmp_path, "projects")
+    assert os.stat(usage).st_ino != inode
+    assert usage_totals(tmp_path) == (3, 30, 62)  # + 10 input, + 5 output
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    run(fresh, str(tmp_path / "projects"))
+    for name in ("usage_daily", "latency_daily", "cost_weekly"):
+        assert table(tmp_path, name) == table(fresh, name)
+    assert sheet_rows(tmp_path, "usage_daily") == sheet_rows(fresh, "usage_daily")

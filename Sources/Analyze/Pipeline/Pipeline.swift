@@ -22,7 +22,8 @@ public enum Pipeline {
     ///   never throw: they are counted per file in `RunOutcome.files`.
     public static func run(_ plan: RunPlan, progress: (@Sendable (RunProgress) -> Void)? = nil) async throws -> RunOutcome {
         let store = try StateStore(path: plan.statePath, timeZone: plan.calendar.identifier, rebuild: plan.rebuild)
-        defer { store.close() }
+        var handedOver = false
+        defer { if !handedOver { store.close() } }
         var discovered = InputDiscovery.discover(plan.inputs)
         let own = OwnFiles(plan.excludedPaths)
         discovered.files.removeAll { own.contains($0) }
@@ -47,9 +48,10 @@ public enum Pipeline {
             let cutoff = Int64(Date().timeIntervalSince1970 * 1000) - Int64(plan.dedupDays) * 86_400_000
             try store.pruneDedupKeys(olderThanMs: cutoff)
         }
-        let merged = try load(store: store, window: plan.window)
+        let state = try StateView(store: store, window: plan.window)
+        handedOver = true
         return RunOutcome(
-            files: planning.rows.compactMap { $0 }, aggregates: merged, bytesRead: committer.bytesRead,
+            files: planning.rows.compactMap { $0 }, state: state, bytesRead: committer.bytesRead,
             missingInputs: discovered.problems.map { (path: $0.path, message: $0.message) },
             pricesID: plan.pricer.snapshotID)
     }
@@ -60,6 +62,41 @@ public enum Pipeline {
         try store.refreshDirtyDays()
         return try store.dayAggregates(window: window)
     }
+}
+
+/// The state as a run (or `report`) leaves it, still open and locked: what it holds for the
+/// window is loaded on first use only, so a run whose outputs are unchanged never loads it.
+/// `close()` releases the state; until then no other run can open it.
+public final class StateView: @unchecked Sendable {
+    public let store: StateStore
+    /// Inclusive report-time-zone day numbers, nil = all days.
+    public let window: ClosedRange<Int32>?
+    /// `StateStore.contentID()` after the touched days were merged: same id, same aggregates.
+    public let contentID: String?
+    private let lock = NSLock()
+    private var cached: Aggregates?
+
+    /// Merges the dirty days first (`StateStore.refreshDirtyDays`).
+    /// - Throws: `StateError`.
+    public init(store: StateStore, window: ClosedRange<Int32>?) throws {
+        self.store = store
+        self.window = window
+        try store.refreshDirtyDays()
+        contentID = try store.contentID()
+    }
+
+    /// Everything the state holds for `window`, merged (loaded once).
+    /// - Throws: `StateError`, `Aggregates.DecodingError` for a damaged blob.
+    public func aggregates() throws -> Aggregates {
+        lock.lock()
+        defer { lock.unlock() }
+        if let cached { return cached }
+        let a = try store.dayAggregates(window: window)
+        cached = a
+        return a
+    }
+
+    public func close() { store.close() }
 }
 
 /// Decides, from the ledger, what to do with each discovered file.

@@ -62,8 +62,9 @@ public struct RunProgress: Sendable {
 public struct RunOutcome: Sendable {
     /// One row per input file found by this run, in discovery order.
     public var files: [IngestFileRecord]
-    /// Everything the state holds for the window, merged.
-    public var aggregates: Aggregates
+    /// The state after the run, open and locked until `state.close()`; its aggregates for the
+    /// window load on first use.
+    public var state: StateView
     /// Bytes read from disk by this run (appended files: only their new tail).
     public var bytesRead: Int64
     /// Inputs that could not be found at all (path, message).

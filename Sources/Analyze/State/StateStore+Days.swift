@@ -85,6 +85,8 @@ extension StateStore {
                     try db.execute(sql: "INSERT OR IGNORE INTO stale_files (path) VALUES (?)", arguments: [path])
                 }
                 try db.execute(sql: "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('content_id', ?)", arguments: [Self.newContentID()])
                 try midway?(db)
             }
         }
@@ -232,6 +234,20 @@ extension StateStore {
                 Int64(try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'generation'") ?? "0") ?? 0
             }
         }
+    }
+
+    /// Names what the state holds: a random value replaced by every commit (and set when the state
+    /// is created), so two states, or two moments of one state, with the same id hold the same
+    /// aggregates and an output folder written from that id can be taken over as it is
+    /// (`OutputManifest`). Nil for a state opened read-only before it had one.
+    public func contentID() throws -> String? {
+        try guarded {
+            try dbQueue.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'content_id'") }
+        }
+    }
+
+    static func newContentID() -> String {
+        String(UInt64.random(in: 0...UInt64.max), radix: 16) + "-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
     }
 
     /// Schema 1 → 2: contributions (one multi-day blob per read) become per-day `file_days`

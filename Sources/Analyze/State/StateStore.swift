@@ -252,6 +252,8 @@ public final class StateStore: @unchecked Sendable {
                     sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('tz', ?), ('created', ?)",
                     arguments: [timeZone, created])
             }
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO meta (key, value) VALUES ('content_id', ?)", arguments: [newContentID()])
         }
     }
 

@@ -84,7 +84,11 @@ public enum Tables {
     /// usage_daily: one row per (day, source, provider, model, team, principal).
     public static func usageDaily(_ a: Aggregates, window: ClosedRange<Int32>? = nil) -> TableBatch {
         var b = TableBuilder(usageDailySchema)
-        for (k, v) in a.usage.sorted(by: { $0.key < $1.key }) where inWindow(k.day, window) {
+        let rows = a.usage.filter { inWindow($0.key.day, window) }.map { ($0.key, $0.value) }
+        var order = RankedOrder(columns: 5, capacity: rows.count)
+        for (k, _) in rows { order.add(day: k.day, k.source, k.provider, k.model, k.team, k.principal) }
+        for i in order.order() {
+            let (k, v) = rows[i]
             b.append(
                 .date(k.day), .string(k.source), .string(k.provider), .string(k.model), .string(k.team), .string(k.principal),
                 .int64(v.requests), .int64(v.failed), .int64(v.denied), .int64(v.rateLimited),
@@ -100,7 +104,11 @@ public enum Tables {
     /// nulls when the group has no such sample.
     public static func latencyDaily(_ a: Aggregates, window: ClosedRange<Int32>? = nil) -> TableBatch {
         var b = TableBuilder(latencyDailySchema)
-        for (k, v) in a.latency.sorted(by: { $0.key < $1.key }) where inWindow(k.day, window) {
+        let rows = a.latency.filter { inWindow($0.key.day, window) }.map { ($0.key, $0.value) }
+        var order = RankedOrder(columns: 3, capacity: rows.count)
+        for (k, _) in rows { order.add(day: k.day, k.source, k.provider, k.model) }
+        for i in order.order() {
+            let (k, v) = rows[i]
             let lat = v.latency.percentiles([50, 90, 95, 99])
             let ttft = v.ttft.percentiles([50, 95])
             b.append(
@@ -115,7 +123,11 @@ public enum Tables {
     /// tools_daily: one row per (day, source, principal, tool).
     public static func toolsDaily(_ a: Aggregates, window: ClosedRange<Int32>? = nil) -> TableBatch {
         var b = TableBuilder(toolsDailySchema)
-        for (k, v) in a.tools.sorted(by: { $0.key < $1.key }) where inWindow(k.day, window) {
+        let rows = a.tools.filter { inWindow($0.key.day, window) }.map { ($0.key, $0.value) }
+        var order = RankedOrder(columns: 3, capacity: rows.count)
+        for (k, _) in rows { order.add(day: k.day, k.source, k.principal, k.tool) }
+        for i in order.order() {
+            let (k, v) = rows[i]
             let d = v.duration.percentiles([50, 95])
             b.append(
                 .date(k.day), .string(k.source), .string(k.principal), .string(k.tool),
@@ -128,7 +140,11 @@ public enum Tables {
     /// permissions_daily: one row per (day, source, principal, subject, reason).
     public static func permissionsDaily(_ a: Aggregates, window: ClosedRange<Int32>? = nil) -> TableBatch {
         var b = TableBuilder(permissionsDailySchema)
-        for (k, v) in a.permissions.sorted(by: { $0.key < $1.key }) where inWindow(k.day, window) {
+        let rows = a.permissions.filter { inWindow($0.key.day, window) }.map { ($0.key, $0.value) }
+        var order = RankedOrder(columns: 4, capacity: rows.count)
+        for (k, _) in rows { order.add(day: k.day, k.source, k.principal, k.subject, k.reason.rawValue) }
+        for i in order.order() {
+            let (k, v) = rows[i]
             b.append(.date(k.day), .string(k.source), .string(k.principal), .string(k.subject), .string(k.reason.rawValue), .int64(v))
         }
         return b.build()

@@ -71,6 +71,8 @@ public final class XLSXWriter {
         var bodyPath: String
         var bodyLength: Int64
         var tail: [UInt8]
+        /// Taken over from the `base` workbook given to `close(base:)` instead of written.
+        var reused = false
     }
 
     /// Prepares a workbook at `path` (written by `close()`).
@@ -117,6 +119,18 @@ public final class XLSXWriter {
                                     bodyLength: s.sink.offset, tail: tail))
     }
 
+    /// Adds the sheet of `schema` without its rows: `close(base:)` takes the member over, as it
+    /// is, from the workbook it is given (the sheet at the same position, which must have been
+    /// written for the same table).
+    /// - Throws: `XLSXWriterError.misuse` inside another sheet or after close.
+    public func reuseSheet(_ schema: TableSchema) throws {
+        guard !closed, current == nil else { throw XLSXWriterError.misuse("reuseSheet while a sheet is open or after close") }
+        sheets.append(FinishedSheet(name: uniqueSheetName(schema.name), head: [], bodyPath: "", bodyLength: 0, tail: [], reused: true))
+    }
+
+    /// True when any sheet so far was added with `reuseSheet`.
+    public var reusesSheets: Bool { sheets.contains { $0.reused } }
+
     /// Writes one whole sheet from `batches` (all of `schema`).
     public func addSheet(_ schema: TableSchema, _ batches: [TableBatch]) throws {
         try beginSheet(schema)
@@ -126,9 +140,21 @@ public final class XLSXWriter {
 
     /// Builds the `.xlsx` archive at `path` and removes the temporary files.
     /// - Throws: `XLSXWriterError`, `ReportIOError`.
-    public func close() throws {
+    ///
+    /// - Parameter base: a workbook written before with the same sheets in the same order
+    ///   (required when a sheet was added with `reuseSheet`): it is copied, and only the members
+    ///   of the sheets written anew are replaced (ZIPFoundation's update mode copies the other
+    ///   members' compressed bytes as they are).
+    public func close(base: String? = nil) throws {
         guard !closed else { return }
         if current != nil { try endSheet() }
+        if reusesSheets {
+            guard let base else { throw XLSXWriterError.misuse("close without a base workbook for reused sheets") }
+            closed = true
+            defer { try? FileManager.default.removeItem(atPath: partsDir) }
+            try closeOnBase(base)
+            return
+        }
         if sheets.isEmpty {
             // A workbook needs at least one sheet (ECMA-376 Part 1 §18.2.20 `sheets`).
             try beginSheet(TableSchema(name: "empty", columns: []))
@@ -160,6 +186,34 @@ public final class XLSXWriter {
             try add("xl/styles.xml", Self.styles)
             for (i, sheet) in sheets.enumerated() {
                 try addSheetEntry(archive, "xl/worksheets/sheet\(i + 1).xml", sheet, date)
+            }
+        } catch let e as ReportIOError {
+            throw e
+        } catch {
+            throw XLSXWriterError.archive("writing \(path): \(error)")
+        }
+    }
+
+    private func closeOnBase(_ base: String) throws {
+        let url = URL(fileURLWithPath: path)
+        try? FileManager.default.removeItem(at: url)
+        do {
+            try FileManager.default.copyItem(atPath: base, toPath: path)
+        } catch {
+            throw ReportIOError(path: path, message: "copy \(base): \(error)")
+        }
+        let archive: Archive
+        do {
+            archive = try Archive(url: url, accessMode: .update)
+        } catch {
+            throw XLSXWriterError.archive("cannot open \(base): \(error)")
+        }
+        let date = Self.memberDate
+        do {
+            for (i, sheet) in sheets.enumerated() where !sheet.reused {
+                let member = "xl/worksheets/sheet\(i + 1).xml"
+                if let old = archive[member] { try archive.remove(old) }
+                try addSheetEntry(archive, member, sheet, date)
             }
         } catch let e as ReportIOError {
             throw e

@@ -1,0 +1,185 @@
+import Analyze
+import Foundation
+
+/// A table to export, built only when the previous output folder cannot give it as it is.
+public struct PendingTable {
+    public var schema: TableSchema
+    /// Names everything the table's content depends on (state content, window, time zone, price
+    /// snapshot, ...); nil when unknown: the table is then always built and written.
+    public var digest: String?
+    /// Builds the rows; called at most once, and not at all when the table is taken over.
+    public var build: () throws -> TableBatch
+
+    public init(schema: TableSchema, digest: String?, build: @escaping () throws -> TableBatch) {
+        self.schema = schema
+        self.digest = digest
+        self.build = build
+    }
+}
+
+/// What an export did: tables encoded, tables taken over from the previous folder, and whether
+/// the folder was left untouched because every table was unchanged.
+public struct ExportResult: Sendable, Equatable {
+    public var written: [String] = []
+    public var reused: [String] = []
+    public var untouched = false
+}
+
+/// `.factorylog-manifest.json` in an output folder: for each table, the digest it was written
+/// from and the sizes of its files, so that the next export can take unchanged tables over
+/// (hard links; the workbook's members copied without recompressing) instead of encoding them
+/// again. A folder without a manifest, with a manifest of another layout, or whose files do not
+/// have the recorded sizes is written anew. Users never need the file; deleting it only makes
+/// the next export write every table.
+struct OutputManifest: Codable, Equatable {
+    static let fileName = ".factorylog-manifest.json"
+    static let layout = 1
+
+    struct Table: Codable, Equatable {
+        var name: String
+        var digest: String?
+        /// File name → size in bytes.
+        var files: [String: Int64]
+    }
+
+    var layout: Int = Self.layout
+    /// Digest of the `ReportOptions` (codec, metadata, which formats are written).
+    var options: String
+    var tables: [Table]
+    /// Size of `summary.xlsx`, nil when none was written.
+    var workbookSize: Int64?
+
+    static func read(in dir: String) -> OutputManifest? {
+        guard let data = FileManager.default.contents(atPath: dir + "/" + fileName),
+            let m = try? JSONDecoder().decode(OutputManifest.self, from: data), m.layout == layout
+        else { return nil }
+        return m
+    }
+
+    func write(in dir: String) throws {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys]
+        let path = dir + "/" + Self.fileName
+        guard FileManager.default.createFile(atPath: path, contents: try enc.encode(self)) else {
+            throw ReportIOError(path: path, message: "cannot write")
+        }
+    }
+}
+
+extension ReportOptions {
+    /// Everything of the options that changes the bytes written.
+    var digest: String {
+        var parts = ["codec=\(codec)", "rows=\(rowGroupRows)", "xlsx=\(writeXLSX)", "csv=\(writeCSV)", "by=\(createdBy)"]
+        for (k, v) in keyValueMetadata { parts.append("\(k)=\(v)") }
+        return parts.joined(separator: "\u{1F}")
+    }
+}
+
+extension ReportWriter {
+    /// Writes `tables` into `out` atomically (`OutputFolder`), taking over from the folder already
+    /// at `out` every table whose digest and files are unchanged (see `OutputManifest`), and
+    /// leaving `out` untouched when every table is unchanged.
+    /// - Throws: `ReportIOError`, `XLSXWriterError`, `ParquetWriterError`, and whatever a
+    ///   table's `build` throws; `out` is then left as it was.
+    @discardableResult
+    public static func export(_ tables: [PendingTable], to out: String, options: ReportOptions) throws -> ExportResult {
+        let previous = OutputManifest.read(in: out)
+        let optionsDigest = options.digest
+        var result = ExportResult()
+
+        func fileSize(_ path: String) -> Int64? {
+            var st = stat()
+            guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+            return Int64(st.st_size)
+        }
+        func files(of name: String) -> [String] {
+            var f = [name + ".parquet"]
+            if options.writeCSV { f.append(name + ".csv") }
+            return f
+        }
+        // Which tables the previous folder can give: same options, same table at the same
+        // position with the same digest, files of the recorded sizes, and a workbook to copy.
+        var reusable = Array(repeating: false, count: tables.count)
+        if let previous, previous.options == optionsDigest, previous.tables.count == tables.count,
+            zip(previous.tables, tables).allSatisfy({ $0.name == $1.schema.name }),
+            !options.writeXLSX || (previous.workbookSize != nil && fileSize(out + "/" + workbookName) == previous.workbookSize)
+        {
+            for (i, t) in tables.enumerated() {
+                let p = previous.tables[i]
+                guard let d = t.digest, p.digest == d else { continue }
+                let names = files(of: t.schema.name)
+                reusable[i] = Set(p.files.keys) == Set(names) && names.allSatisfy { fileSize(out + "/" + $0) == p.files[$0] }
+            }
+        }
+        if !reusable.isEmpty && reusable.allSatisfy({ $0 }) {
+            result.reused = tables.map(\.schema.name)
+            result.untouched = true
+            return result
+        }
+
+        try OutputFolder.write(to: out) { dir in
+            let w = try ReportWriter(directory: dir, options: options)
+            var manifest = OutputManifest(options: optionsDigest, tables: [])
+            for (i, t) in tables.enumerated() {
+                if reusable[i] {
+                    for f in files(of: t.schema.name) { try linkOrCopy(out + "/" + f, dir + "/" + f) }
+                    try w.xlsx?.reuseSheet(t.schema)
+                    result.reused.append(t.schema.name)
+                } else {
+                    let batch = try t.build()
+                    try w.beginTable(t.schema)
+                    try w.append(batch)
+                    try w.endTable()
+                    result.written.append(t.schema.name)
+                }
+                var sizes: [String: Int64] = [:]
+                for f in files(of: t.schema.name) { sizes[f] = fileSize(dir + "/" + f) ?? -1 }
+                manifest.tables.append(.init(name: t.schema.name, digest: t.digest, files: sizes))
+            }
+            try w.finish(base: out + "/" + workbookName)
+            if options.writeXLSX { manifest.workbookSize = fileSize(dir + "/" + workbookName) }
+            try manifest.write(in: dir)
+        }
+        return result
+    }
+
+    /// A hard link to `from` at `to` (outputs are never changed in place, so the two names can
+    /// share the file); a copy where links are not possible.
+    static func linkOrCopy(_ from: String, _ to: String) throws {
+        if link(from, to) == 0 { return }
+        do {
+            try FileManager.default.copyItem(atPath: from, toPath: to)
+        } catch {
+            throw ReportIOError(path: to, message: "copy \(from): \(error)")
+        }
+    }
+}
+
+extension TableBatch {
+    /// A digest of the batch's schema and every cell (FNV-1a 64 over a typed serialization, the
+    /// same in every process), for tables whose inputs have no id of their own (ingest_files).
+    public var contentDigest: String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ b: UInt8) { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        func mix64(_ v: UInt64) { for i in 0..<8 { mix(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) } }
+        func mixString(_ s: String) {
+            mix64(UInt64(s.utf8.count))
+            for b in s.utf8 { mix(b) }
+        }
+        mixString(schema.name)
+        for c in schema.columns { mixString(c.name + "/" + c.type.rawValue + (c.nullable ? "?" : "")) }
+        for col in columns {
+            switch col {
+            case .int64(let v), .timestampMillis(let v):
+                for x in v { if let x { mix(1); mix64(UInt64(bitPattern: x)) } else { mix(0) } }
+            case .double(let v):
+                for x in v { if let x { mix(1); mix64(x.bitPattern) } else { mix(0) } }
+            case .string(let v):
+                for x in v { if let x { mix(1); mixString(x) } else { mix(0) } }
+            case .date(let v):
+                for x in v { if let x { mix(1); mix64(UInt64(UInt32(bitPattern: x))) } else { mix(0) } }
+            }
+        }
+        return String(h, radix: 16)
+    }
+}
