@@ -273,14 +273,16 @@ extension LogFormat {
 }
 
 /// factorylog's own output folder and state files, recognized by absolute, symlink-resolved path.
-struct OwnFiles {
+/// Each distinct parent folder is resolved once (`realpath(3)`), so a night of 10⁵ files in a few
+/// hundred folders costs a few hundred look-ups.
+final class OwnFiles {
     let prefixes: [String]
+    private var resolvedParents: [Substring: String] = [:]
 
     init(_ paths: [String]) {
         var p: [String] = []
         for path in paths where !path.isEmpty {
-            let abs = Self.absolute(path)
-            p.append(abs)
+            p.append(Self.absolute(path))
         }
         prefixes = p
     }
@@ -289,7 +291,7 @@ struct OwnFiles {
     /// (`<state>-wal`, `<state>-shm`, `<state>.lock`, `<state>-journal`).
     func contains(_ path: String) -> Bool {
         guard !prefixes.isEmpty else { return false }
-        let abs = Self.absolute(path)
+        let abs = resolve(path)
         for p in prefixes {
             if abs == p || abs.hasPrefix(p + "/") { return true }
             for suffix in ["-wal", "-shm", ".lock", "-journal"] where abs == p + suffix { return true }
@@ -301,13 +303,27 @@ struct OwnFiles {
         return false
     }
 
+    private func resolve(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return Self.absolute(path) }
+        let name = path[path.index(after: slash)...]
+        guard !name.isEmpty, name != ".", name != ".." else { return Self.absolute(path) }
+        let parentKey = path[..<slash]
+        if let parent = resolvedParents[parentKey] { return parent + "/" + name }
+        let abs = Self.absolute(path)
+        let parent = String(abs[..<(abs.lastIndex(of: "/") ?? abs.startIndex)])
+        resolvedParents[parentKey] = parent
+        return parent + "/" + name
+    }
+
     static func absolute(_ path: String) -> String {
-        var full = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        let full = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
         // resolve symlinks of the parent (the file itself may not exist yet)
         let parent = (full as NSString).deletingLastPathComponent
-        if let resolved = realpath(parent, nil) {
-            full = String(cString: resolved) + "/" + (full as NSString).lastPathComponent
-            free(resolved)
+        let name = (full as NSString).lastPathComponent
+        if name != ".", name != "..", let resolved = realpath(parent, nil) {
+            defer { free(resolved) }
+            let p = String(cString: resolved)
+            return (p == "/" ? "" : p) + "/" + name  // realpath's result is already canonical
         }
         return (full as NSString).standardizingPath
     }
