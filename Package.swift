@@ -46,6 +46,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Test tool: synthetic tables through the real writers, for Tests/acceptance/test_writers.py.
+        .executableTarget(
+            name: "write-test-tables",
+            dependencies: ["Analyze", "Report", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Tests/Tools/write-test-tables"
+        ),
         .testTarget(name: "IngestTests", dependencies: ["Ingest"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AnalyzeTests", dependencies: ["Analyze", "Ingest"], exclude: ["Fixtures"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Analyze"]),

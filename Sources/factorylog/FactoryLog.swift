@@ -7,7 +7,7 @@ struct FactoryLog: AsyncParsableCommand {
         commandName: "factorylog",
         abstract: "Summarize AI gateway and coding-agent logs into cost, latency, tool and permission tables.",
         version: FactorylogVersion.string,
-        subcommands: [Run.self, ReportCommand.self, Trend.self, Inspect.self, PricesCommand.self, WriteTestTables.self],
+        subcommands: [Run.self, ReportCommand.self, Trend.self, Inspect.self, PricesCommand.self],
         defaultSubcommand: nil
     )
 }

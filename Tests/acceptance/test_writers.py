@@ -1,11 +1,12 @@
 """Output writers: Parquet (read back with pyarrow AND DuckDB), CSV and summary.xlsx (openpyxl).
 
-Runs the hidden dev command `factorylog write-test-tables --out DIR --rows N --codec C`, which
+Runs the test tool `write-test-tables --out DIR --rows N --codec C` (a target of its own, not in
+the shipped binary), which
 writes deterministic synthetic tables through the real writers, and compares every value, null
 and type with the same formulas recomputed here (`expected_rows`, a copy of the formulas
-documented in Sources/factorylog/WriteTestTables.swift).
+documented in Tests/Tools/write-test-tables/WriteTestTables.swift).
 
-The binary is `$FACTORYLOG_BIN` (default `.build/debug/factorylog`).
+The tool sits beside `$FACTORYLOG_BIN` (default `.build/debug/factorylog`).
 """
 
 import csv
@@ -24,7 +25,8 @@ import pytest
 
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-BIN = os.environ.get("FACTORYLOG_BIN", str(ROOT / ".build" / "debug" / "factorylog"))
+BIN = os.path.join(os.path.dirname(os.path.abspath(os.environ.get("FACTORYLOG_BIN", str(ROOT / ".build" / "debug" / "factorylog")))),
+                   "write-test-tables")
 
 CODECS = ["zstd", "gzip", "none"]
 PARQUET_CODEC_NAMES = {"zstd": "ZSTD", "gzip": "GZIP", "none": "UNCOMPRESSED"}
@@ -81,7 +83,7 @@ def expected_columns(n):
 
 def write_tables(out, rows, codec, *extra):
     proc = subprocess.run(
-        [BIN, "write-test-tables", "--out", str(out), "--rows", str(rows), "--codec", codec, *extra],
+        [BIN, "--out", str(out), "--rows", str(rows), "--codec", codec, *extra],
         capture_output=True, text=True, timeout=1800,
     )
     assert proc.returncode == 0, proc.stderr

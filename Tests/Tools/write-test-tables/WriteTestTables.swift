@@ -2,7 +2,8 @@ import Analyze
 import ArgumentParser
 import Report
 
-/// Hidden developer command: writes deterministic synthetic tables through the real output
+/// Test tool (not part of the shipped `factorylog`; built by `swift build --build-tests`):
+/// `.build/debug/write-test-tables --out DIR --rows N --codec C` writes deterministic synthetic tables through the real output
 /// writers (Parquet, CSV, XLSX, atomic folder), so `Tests/acceptance/test_writers.py` can read
 /// them back with pyarrow, DuckDB and openpyxl and compare with values it recomputes.
 ///
@@ -21,11 +22,11 @@ import Report
 ///   - `day` DATE? = nil if i % 13 == 5, else (i·37) % 40000 − 15000 days since 1970-01-01
 ///   - `ts` TIMESTAMP? = nil if i % 17 == 4, else 1_775_037_600_000 + (i·1_234_567) % 9e9 − 4.5e9 ms
 /// - `empty_table`: the same columns, zero rows.
+@main
 struct WriteTestTables: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "write-test-tables",
-        abstract: "Write deterministic synthetic tables with every column type (for output tests).",
-        shouldDisplay: false
+        abstract: "Write deterministic synthetic tables with every column type (for output tests)."
     )
 
     @Option(name: .long, help: "Output folder (replaced atomically).")
