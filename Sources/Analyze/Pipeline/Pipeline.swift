@@ -27,6 +27,11 @@ public enum Pipeline {
         let own = OwnFiles(plan.excludedPaths)
         discovered.files.removeAll { own.contains($0) }
 
+        // A state from before tool calls were keyed: its recent transcripts are read again once.
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        try store.markTranscriptsForToolClaims(
+            newestEventAtOrAfterMs: plan.dedupDays > 0 ? now - Int64(plan.dedupDays) * 86_400_000 : nil)
+
         let index = ClaimIndex()
         var planning = try RunPlanning(plan: plan, store: store, files: discovered.files, index: index)
         index.load(try store.claimSets(excludingPaths: planning.rewritten))
@@ -44,7 +49,7 @@ public enum Pipeline {
             try await committer.read(tasks, decoder: FileDecoder(plan: plan, index: index), rows: &planning.rows)
         }
         if plan.dedupDays > 0 {
-            let cutoff = Int64(Date().timeIntervalSince1970 * 1000) - Int64(plan.dedupDays) * 86_400_000
+            let cutoff = now - Int64(plan.dedupDays) * 86_400_000
             try store.pruneDedupKeys(olderThanMs: cutoff)
         }
         let merged = try load(store: store, window: plan.window)
