@@ -206,6 +206,43 @@ struct ReplayKeysTests {
         #expect(stripped == 5)  // s-1.jsonl: tool calls A, B, E, F + A's denial; agent-1.jsonl won nothing
     }
 
+    /// E fails at 10:00:00 and ends at 10:00:02; F, the same tool and arguments, starts 10:00:20
+    /// (18 s later): a retry. Whether E is counted here or is a copy another file counts, F is
+    /// one retry; a copy is never a retry itself, and counts no call.
+    @Test("a copy another file counts is still the previous call for retries, and counts nothing")
+    func duplicatesFeedRetries() throws {
+        typealias F = AggFixtures
+        let t = F.ms(2026, 6, 30, 10)
+        let e = F.tool(t, "Bash", outcome: .error, end: t + 2_000, args: 7)
+        let f = F.tool(t + 20_000, "Bash", outcome: .ok, end: t + 21_000, args: 7)
+        let g = F.tool(t + 30_000, "Bash", outcome: .ok, end: t + 31_000, args: 7)  // after an ok call: no retry
+        func bash(_ build: (inout EventAggregator<CallCoster>) -> Void) -> ToolStats? {
+            var agg = EventAggregator(source: "claude_code", calendar: try! ReportCalendar(timeZone: "UTC"), coster: F.coster)
+            build(&agg)
+            return agg.finish().tools.values.first
+        }
+        // counted E, F, G: 3 calls, 1 retry (F)
+        let all = try #require(bash { $0.add(e); $0.add(f); $0.add(g) })
+        #expect(all.calls == 3 && all.retries == 1)
+        // E a copy: F and G counted, F still a retry of E
+        let copyE = try #require(bash { $0.addDuplicate(e); $0.add(f); $0.add(g) })
+        #expect(copyE.calls == 2 && copyE.failed == 0 && copyE.retries == 1)
+        // F a copy: it would be the retry, but counts nothing; G follows an ok call
+        let copyF = try #require(bash { $0.add(e); $0.addDuplicate(f); $0.add(g) })
+        #expect(copyF.calls == 2 && copyF.retries == 0)
+        // only copies: no row at all
+        #expect(bash { $0.addDuplicate(e); $0.addDuplicate(f) } == nil)
+        // split between two unfinished aggregators and merged: the same as one
+        let merged = try #require(bash { agg in
+            var other = EventAggregator(source: "claude_code", calendar: try! ReportCalendar(timeZone: "UTC"), coster: F.coster)
+            other.addDuplicate(e)
+            agg.add(g)
+            agg.merge(other)
+            agg.add(f)
+        })
+        #expect(merged.calls == 2 && merged.retries == 1)
+    }
+
     @Test("the upgrade marks only recent, readable agent transcripts, once")
     func upgradeMarksRecentTranscripts() throws {
         let f = try Folder()

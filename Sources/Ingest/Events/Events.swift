@@ -196,8 +196,10 @@ public struct PermissionDecision: Sendable, Hashable {
 /// The events decoded from a stretch of input, in input order per kind.
 ///
 /// A decoder appends to it; the reader drains it after every chunk, so it stays small.
-/// `lineNumbers` give, for each `llmCalls` element, the 1-based line it came from (used to
-/// break de-duplication ties deterministically).
+/// `llmCallLines` give, for each `llmCalls` element, the 1-based line it came from (used to
+/// break de-duplication ties deterministically); keyed tool calls and permission decisions carry
+/// their line themselves (`ToolCall.line`, `PermissionDecision.line`), as they are emitted when
+/// their result arrives, lines after their request.
 public struct EventBatch: Sendable {
     public var llmCalls: [LLMCall] = []
     public var llmCallLines: [Int] = []
