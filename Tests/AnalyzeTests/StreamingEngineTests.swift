@@ -86,6 +86,30 @@ struct StreamingEngineTests {
         #expect(index.decide([.init(claim: sideClaim, line: 1)], owner: side, remember: &r) == [false])
     }
 
+    /// Tool-call and permission claims are stored with their own kinds (4, 5) in the same
+    /// 32-byte entries; a kind a version does not know is skipped (how a version before them
+    /// reads a newer state: it never sees these keys).
+    @Test func toolAndPermissionKindsRoundTripAndUnknownKindsAreSkipped() {
+        let entries: [(DedupKey, ClaimEntry)] = [
+            (key(1), ClaimEntry(rank: 3, owner: 0, line: 7, kind: .toolCall)),
+            (key(2), ClaimEntry(rank: 2, owner: 0, line: 7, kind: .permission)),
+            (key(3), ClaimEntry(rank: 5, owner: 0, line: 9, kind: .call)),
+        ]
+        var bytes = ClaimEntry.encode(entries)
+        #expect(bytes.count == 3 * 32)
+        var keys: [DedupKey] = []
+        var decoded: [ClaimEntry] = []
+        ClaimEntry.decode(bytes, owner: 4, into: &keys, &decoded)
+        #expect(keys == [key(1), key(2), key(3)])
+        #expect(decoded.map(\.kind) == [.toolCall, .permission, .call])
+        #expect(decoded.map(\.rank) == [3, 2, 5] && decoded.allSatisfy { $0.owner == 4 })
+        bytes[32 + 28] = 200  // the second entry's kind byte: unknown
+        keys.removeAll()
+        decoded.removeAll()
+        ClaimEntry.decode(bytes, owner: 4, into: &keys, &decoded)
+        #expect(keys == [key(1), key(3)])
+    }
+
     /// An owner this run cannot read again keeps its key: the better copy is the duplicate.
     @Test func anOwnerThatCannotBeReadAgainKeepsItsKey() {
         let index = ClaimIndex()

@@ -163,3 +163,208 @@ def test_a_night_with_nothing_new_takes_the_unchanged_tables_over(tmp_path):
     for name in ("usage_daily", "latency_daily", "cost_weekly"):
         assert table(tmp_path, name) == table(fresh, name)
     assert sheet_rows(tmp_path, "usage_daily") == sheet_rows(fresh, "usage_daily")
+
+# Issue 10 item 3: tool calls and permission decisions replayed into another file count once.
+
+def tool_use_line(toolu, name, command, msg_id, at, session="s-1", sidechain=False):
+    return json.dumps({
+        "parentUuid": None, "isSidechain": sidechain, "userType": "external", "cwd": "/home/dev/shop",
+        "sessionId": session, "version": "2.0.14", "type": "assistant", "requestId": "req-" + msg_id,
+        "uuid": "u-" + toolu, "timestamp": "%sT%sZ" % (TODAY, at),
+        "message": {"model": "claude-sonnet-4-5-20250929", "id": msg_id, "type": "message", "role": "assistant",
+                    "content": [{"type": "tool_use", "id": toolu, "name": name, "input": {"command": command}}],
+                    "stop_reason": "tool_use",
+                    "usage": {"input_tokens": 10, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0,
+                              "output_tokens": 5}},
+    }, separators=(",", ":"))
+
+
+REJECTED = ("The user doesn't want to proceed with this tool use. The tool use was rejected (eg. if it was a file edit, "
+            "the new_string was NOT written to the file). STOP what you are doing and wait for the user to tell you how "
+            "to proceed.")
+
+
+def tool_result_line(toolu, outcome, at, session="s-1", sidechain=False):
+    content, is_error, tur = {
+        "ok": ("done", False, {"stdout": "done", "stderr": "", "interrupted": False, "isImage": False}),
+        "error": ("Exit code 1\nerror: test failed", True, "Error: Exit code 1"),
+        "rejected": (REJECTED, True, "User rejected tool use"),
+    }[outcome]
+    return json.dumps({
+        "parentUuid": "u-" + toolu, "isSidechain": sidechain, "userType": "external", "cwd": "/home/dev/shop",
+        "sessionId": session, "version": "2.0.14", "type": "user", "uuid": "r-" + toolu,
+        "timestamp": "%sT%sZ" % (TODAY, at),
+        "message": {"role": "user", "content": [{"tool_use_id": toolu, "type": "tool_result", "content": content,
+                                                 "is_error": is_error}]},
+        "toolUseResult": tur,
+    }, separators=(",", ":"))
+
+
+# The original transcript: A Bash rejected by the user, B Read ok, E Bash error, F the same Bash
+# 18 s after E ended, its result not yet written.
+MAIN = [
+    tool_use_line("toolu_A", "Bash", "rm -rf build", "msg_1", "10:00:00.000"),
+    tool_result_line("toolu_A", "rejected", "10:00:02.000"),
+    tool_use_line("toolu_B", "Read", "README.md", "msg_2", "10:00:03.000"),
+    tool_result_line("toolu_B", "ok", "10:00:04.000"),
+    tool_use_line("toolu_E", "Bash", "cargo test", "msg_3", "10:00:10.000"),
+    tool_result_line("toolu_E", "error", "10:00:12.000"),
+    tool_use_line("toolu_F", "Bash", "cargo test", "msg_4", "10:00:30.000"),
+]
+# The resumed session's new file copies those lines (their sessionId kept), then F's result and
+# its own Edit call C.
+RESUMED = MAIN + [
+    tool_result_line("toolu_F", "ok", "10:00:40.000", session="s-2"),
+    tool_use_line("toolu_C", "Edit", "README.md", "msg_5", "10:01:00.000", session="s-2"),
+    tool_result_line("toolu_C", "ok", "10:01:01.000", session="s-2"),
+]
+# A subagent transcript replaying A and its rejection as sidechain records.
+SUBAGENT = [
+    tool_use_line("toolu_A", "Bash", "rm -rf build", "msg_1", "10:00:00.000", sidechain=True),
+    tool_result_line("toolu_A", "rejected", "10:00:02.000", sidechain=True),
+]
+
+
+def tools_by_name(tmp):
+    out = {}
+    for r in table(tmp, "tools_daily"):
+        t = out.setdefault(r["tool"], [0, 0, 0, 0, 0, 0])
+        for i, c in enumerate(("calls", "succeeded", "failed", "denied", "unknown", "retries")):
+            t[i] += r[c]
+    return out
+
+
+def denials(tmp):
+    return {(r["subject"], r["reason"]): r["denials"] for r in table(tmp, "permissions_daily")}
+
+
+# Bash: A denied, E failed, F ok (its copy in the resumed file has the result: rank 3 against 1),
+# 3 calls, 1 retry (F repeats E's arguments 18 s after E failed); Read 1; Edit 1; one denial.
+# Duplicates: s-1.jsonl: F = 1; s-2.jsonl: llm calls msg_1..msg_4 (tie: s-1.jsonl sorts first) +
+# tool calls A, B, E + A's denial = 8; agent-1.jsonl: msg_1 + A + its denial (sidechain) = 3.
+EXPECTED_TOOLS = {"Bash": [3, 1, 1, 1, 0, 1], "Read": [1, 1, 0, 0, 0, 0], "Edit": [1, 1, 0, 0, 0, 0]}
+EXPECTED_DENIALS = {("Bash", "user_rejected"): 1}
+EXPECTED_DUPLICATES = {"s-1.jsonl": 1, "s-2.jsonl": 8, "agent-1.jsonl": 3}
+
+
+def write_claude_session(tmp, which=("main", "resumed", "subagent")):
+    proj = tmp / "projects" / "-home-dev-shop"
+    paths = {"main": proj / "s-1.jsonl", "resumed": proj / "s-2.jsonl",
+             "subagent": proj / "s-1" / "subagents" / "agent-1.jsonl"}
+    lines = {"main": MAIN, "resumed": RESUMED, "subagent": SUBAGENT}
+    for w in which:
+        write_lines(paths[w], lines[w])
+    return [str(paths[w]) for w in ("main", "resumed", "subagent")]
+
+
+def test_resume_and_subagent_copies_of_tool_calls_and_denials_count_once(tmp_path):
+    paths = write_claude_session(tmp_path)
+    for jobs in ("1", "3"):
+        for order in (paths, list(reversed(paths))):
+            work = tmp_path / ("run-%s-%s" % (jobs, "rev" if order[0] != paths[0] else "fwd"))
+            work.mkdir()
+            run(work, *order, extra=("--jobs", jobs))
+            assert tools_by_name(work) == EXPECTED_TOOLS, (jobs, order)
+            assert denials(work) == EXPECTED_DENIALS, (jobs, order)
+            assert duplicates(work) == EXPECTED_DUPLICATES, (jobs, order)
+            assert usage_totals(work) == (5, 50, 25)  # msg_1..msg_5: 10 input + 5 output each
+
+
+def test_copies_of_tool_calls_arriving_a_later_night_count_once(tmp_path):
+    for first in (("main", "subagent"), ("resumed",), ("subagent",)):
+        work = tmp_path / "-".join(first)
+        work.mkdir()
+        write_claude_session(work, first)
+        run(work, "projects")
+        write_claude_session(work)
+        run(work, "projects")
+        assert tools_by_name(work) == EXPECTED_TOOLS, first
+        assert denials(work) == EXPECTED_DENIALS, first
+        assert duplicates(work) == EXPECTED_DUPLICATES, first
+        run(work, "projects")  # a night with nothing new changes nothing
+        assert tools_by_name(work) == EXPECTED_TOOLS, first
+
+
+def codex_line(at, type_, payload):
+    return json.dumps({"timestamp": "%sT%sZ" % (TODAY, at), "type": type_, "payload": payload}, separators=(",", ":"))
+
+
+def codex_call(call_id, command, at):
+    return codex_line(at, "response_item", {"type": "function_call", "name": "shell",
+                                            "arguments": json.dumps({"command": ["bash", "-lc", command]}),
+                                            "call_id": call_id})
+
+
+def codex_output(call_id, output, at):
+    return codex_line(at, "response_item", {"type": "function_call_output", "call_id": call_id, "output": output})
+
+
+def codex_meta(session, at, **extra):
+    return codex_line(at, "session_meta", dict({"id": session, "timestamp": "%sT%sZ" % (TODAY, at),
+                                                "cwd": "/home/dev/app", "originator": "codex_cli_rs",
+                                                "cli_version": "0.50.0", "source": "cli"}, **extra))
+
+
+OK_OUTPUT = "Exit code: 0\nWall time: 1 seconds\nOutput:\nok"
+PARENT = [
+    codex_meta("parent", "09:00:00.000"),
+    codex_line("09:00:00.500", "turn_context", {"cwd": "/home/dev/app", "model": "gpt-5"}),
+    codex_call("call_p1", "cargo build", "09:01:00.000"), codex_output("call_p1", OK_OUTPUT, "09:01:02.000"),
+    codex_call("call_p2", "rm -rf target", "09:02:00.000"),
+    codex_output("call_p2", "exec command rejected by user", "09:02:01.000"),
+]
+
+
+def test_codex_fork_replays_of_function_calls_count_once(tmp_path):
+    # fork-a: the parent's history replayed right after the two session_meta lines, 0.5 s apart
+    # for 3 s in all (longer than one second), then its own call 6 s later: the replay rule.
+    replay = [PARENT[2], PARENT[3], PARENT[4], PARENT[5]]
+    fork_a = [codex_meta("fork-a", "12:00:00.000", forked_from_id="parent"), PARENT[0]]
+    for i, line in enumerate(replay + replay[:2]):
+        rec = json.loads(line)
+        rec["timestamp"] = "%sT12:00:%02d.%03dZ" % (TODAY, (500 * (i + 1)) // 1000, (500 * (i + 1)) % 1000)
+        fork_a.append(json.dumps(rec, separators=(",", ":")))
+    fork_a += [codex_call("call_a1", "cargo test", "12:00:09.000"), codex_output("call_a1", OK_OUTPUT, "12:00:10.000")]
+    # fork-b: re-writes the parent's two calls 5 s after its start, too late for the replay rule:
+    # their keys (call_id, name, arguments) are the parent's, so they count once.
+    fork_b = [codex_meta("fork-b", "13:00:00.000", forked_from_id="parent"),
+              codex_call("call_p1", "cargo build", "13:00:05.000"), codex_output("call_p1", OK_OUTPUT, "13:00:05.100"),
+              codex_call("call_p2", "rm -rf target", "13:00:05.200"),
+              codex_output("call_p2", "exec command rejected by user", "13:00:05.300"),
+              codex_call("call_b1", "cargo fmt", "13:01:00.000"), codex_output("call_b1", OK_OUTPUT, "13:01:01.000")]
+    day = TODAY.replace("-", "/")
+    sessions = tmp_path / "sessions" / day
+    write_lines(sessions / "rollout-parent.jsonl", PARENT)
+    write_lines(sessions / "rollout-fork-a.jsonl", fork_a)
+    write_lines(sessions / "rollout-fork-b.jsonl", fork_b)
+    for jobs in ("1", "3"):
+        work = tmp_path / ("run-" + jobs)
+        work.mkdir()
+        run(work, str(tmp_path / "sessions"), extra=("--jobs", jobs))
+        # shell: parent p1 ok, p2 denied; fork-a a1 ok (its 6 replayed records add nothing);
+        # fork-b b1 ok (its copies of p1, p2 lose to the parent's: rank 3 > 2) = 4 calls, 3 ok, 1 denied
+        assert tools_by_name(work) == {"shell": [4, 3, 0, 1, 0, 0]}, jobs
+        assert denials(work) == {("shell", "user_rejected"): 1}, jobs
+        # fork-b: copies of p1, p2 and of p2's denial = 3 duplicates; fork-a: none (not offered)
+        assert duplicates(work) == {"rollout-parent.jsonl": 0, "rollout-fork-a.jsonl": 0, "rollout-fork-b.jsonl": 3}, jobs
+
+
+def test_a_stale_file_that_changed_counts_its_own_records(tmp_path):
+    # b.jsonl holds m1 and m2 (lines 1-2). An interrupted run left it marked stale (simulated in
+    # the state); then b.jsonl is rewritten with m0 in front, so m1 and m2 move to lines 2-3.
+    # The next run reads it from the start: its old claims are void, so m1 and m2 are not taken
+    # for copies of themselves. 3 requests, 30 input, 5 + 6 + 7 output.
+    import sqlite3
+    proj = tmp_path / "projects" / "-home-dev-shop"
+    write_lines(proj / "b.jsonl", [claude_line("m1", "r1", 6, second=1), claude_line("m2", "r2", 7, second=2)])
+    run(tmp_path, "projects")
+    con = sqlite3.connect(tmp_path / "state.sqlite")
+    path = con.execute("SELECT path FROM files").fetchone()[0]
+    con.execute("INSERT INTO stale_files (path) VALUES (?)", (path,))
+    con.commit()
+    con.close()
+    write_lines(proj / "b.jsonl", [claude_line("m0", "r0", 5), claude_line("m1", "r1", 6, second=1),
+                                   claude_line("m2", "r2", 7, second=2)])
+    run(tmp_path, "projects")
+    assert usage_totals(tmp_path) == (3, 30, 18)
+    assert duplicates(tmp_path) == {"b.jsonl": 0}

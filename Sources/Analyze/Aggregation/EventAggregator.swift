@@ -39,6 +39,7 @@ struct PendingTool: Sendable {
     var instantMs: Int64
     var endMs: Int64
     var argumentsHash: UInt64
+    /// The call's `tools` slot; a duplicate (`addDuplicate`) has −1 − its `duplicateKeys` index.
     var slot: Int32
     var outcome: ToolOutcome
 }
@@ -59,7 +60,9 @@ struct PendingTool: Sendable {
 /// Tool calls are therefore kept per session until `finish()`. Sessions must not be split between
 /// aggregators that are finished separately: aggregate a file's (or a session's) tool calls in
 /// one aggregator, or combine unfinished aggregators with `merge(_:)` before `finish()`.
-/// Calls with an empty session are never retries.
+/// Calls with an empty session are never retries. A copy of a call that another file counts
+/// (`addDuplicate`) still takes part as the previous call of the file's next one, so a retry is
+/// seen the same whichever file counts the copies.
 public struct EventAggregator<Coster: CallCosting>: Sendable {
     /// Decoder id written in the `source` column.
     public let source: String
@@ -72,6 +75,8 @@ public struct EventAggregator<Coster: CallCosting>: Sendable {
     var permissions: [PermissionKey: Int64] = [:]
     var unpriced: [UnpricedKey: UnpricedStats] = [:]
     var pending: [String: [PendingTool]] = [:]
+    /// Tool keys of the duplicates in `pending` (slot −1 − i), never counted.
+    var duplicateKeys: [ToolKey] = []
 
     var resolutions: [String: (key: String, resolution: Coster.Resolution)] = [:]
     var lastModel: String? = nil
@@ -144,6 +149,20 @@ public struct EventAggregator<Coster: CallCosting>: Sendable {
         let s = tools.slot(ToolKey(day: day, source: source, principal: tool.principal, tool: tool.tool), empty: ToolStats())
         tools.values[s].count(tool.outcome)
         if let d = tool.durationMs { tools.values[s].duration.record(ms: d) }
+        remember(tool, slot: Int32(s))
+    }
+
+    /// Adds a copy of a tool call that another record counts (a de-duplicated replay): it counts
+    /// nothing, but is the previous call of the next call of its session for retry detection,
+    /// as it is in the file.
+    public mutating func addDuplicate(_ tool: ToolCall) {
+        guard !tool.session.isEmpty else { return }
+        let day = calendar.day(ofMillis: tool.instantMs)
+        duplicateKeys.append(ToolKey(day: day, source: source, principal: tool.principal, tool: tool.tool))
+        remember(tool, slot: -Int32(duplicateKeys.count))
+    }
+
+    private mutating func remember(_ tool: ToolCall, slot s: Int32) {
         guard !tool.session.isEmpty else { return }
         let end: Int64
         if let e = tool.endMs {
@@ -154,7 +173,7 @@ public struct EventAggregator<Coster: CallCosting>: Sendable {
             end = tool.instantMs
         }
         pending[tool.session, default: []].append(
-            PendingTool(instantMs: tool.instantMs, endMs: end, argumentsHash: tool.argumentsHash, slot: Int32(s), outcome: tool.outcome))
+            PendingTool(instantMs: tool.instantMs, endMs: end, argumentsHash: tool.argumentsHash, slot: s, outcome: tool.outcome))
     }
 
     /// Adds one permission denial.
@@ -190,11 +209,13 @@ public struct EventAggregator<Coster: CallCosting>: Sendable {
         }
         for (k, v) in other.permissions { permissions[k, default: 0] += v }
         for (k, v) in other.unpriced { unpriced[k, default: UnpricedStats()].merge(v) }
+        let shift = Int32(duplicateKeys.count)
+        duplicateKeys.append(contentsOf: other.duplicateKeys)
         for (session, calls) in other.pending {
             var mine = pending[session] ?? []
             mine.reserveCapacity(mine.count + calls.count)
             for var c in calls {
-                c.slot = remap[Int(c.slot)]
+                c.slot = c.slot >= 0 ? remap[Int(c.slot)] : c.slot - shift
                 mine.append(c)
             }
             pending[session] = mine
@@ -204,6 +225,8 @@ public struct EventAggregator<Coster: CallCosting>: Sendable {
     /// Resolves retries and returns the aggregates; the aggregator is empty afterwards.
     public mutating func finish() -> Aggregates {
         let toolKeys = tools.keys
+        let duplicateKeys = self.duplicateKeys
+        func key(_ slot: Int32) -> ToolKey { slot >= 0 ? toolKeys[Int(slot)] : duplicateKeys[Int(-1 - slot)] }
         for (_, var calls) in pending where calls.count > 1 {
             // total order (independent of arrival order): instant, end, arguments, outcome, tool key
             calls.sort { a, b in
@@ -211,14 +234,17 @@ public struct EventAggregator<Coster: CallCosting>: Sendable {
                 if a.endMs != b.endMs { return a.endMs < b.endMs }
                 if a.argumentsHash != b.argumentsHash { return a.argumentsHash < b.argumentsHash }
                 if a.outcome != b.outcome { return a.outcome.rawValue < b.outcome.rawValue }
-                return toolKeys[Int(a.slot)] < toolKeys[Int(b.slot)]
+                if a.slot == b.slot { return false }
+                let ka = key(a.slot), kb = key(b.slot)
+                // a counted call before its identical duplicate
+                return ka != kb ? ka < kb : a.slot > b.slot
             }
             for i in 1..<calls.count {
                 let prev = calls[i - 1]
                 let cur = calls[i]
-                guard prev.outcome == .error, prev.argumentsHash == cur.argumentsHash,
+                guard cur.slot >= 0, prev.outcome == .error, prev.argumentsHash == cur.argumentsHash,
                     cur.instantMs - prev.endMs <= 60_000,
-                    toolKeys[Int(prev.slot)].tool == toolKeys[Int(cur.slot)].tool
+                    key(prev.slot).tool == key(cur.slot).tool
                 else { continue }
                 tools.values[Int(cur.slot)].retries += 1
             }

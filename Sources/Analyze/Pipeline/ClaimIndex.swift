@@ -19,6 +19,15 @@ struct ClaimEntry: Sendable, Equatable {
         /// A key remembered by a schema-1 state (a call key or a message id, not told apart):
         /// it keeps its owner and makes sidechain copies of the message duplicates.
         case legacy = 3
+        /// A counted keyed tool call (`ToolCall.dedup`). Same rule as `call`; states written
+        /// before this kind existed hold none (`CONTRACT.md`, "Tool calls and permission
+        /// decisions"), and older versions skip it when they read a newer state.
+        case toolCall = 4
+        /// A counted keyed permission decision (`PermissionDecision.dedup`). Same rule as `call`.
+        case permission = 5
+
+        /// Kinds that name one counted record (a file that owns the key counts it).
+        var isCounted: Bool { self == .call || self == .toolCall || self == .permission }
     }
 
     var rank: Int64
@@ -68,7 +77,8 @@ struct ClaimEntry: Sendable, Equatable {
 ///
 /// ### The rule
 /// Among records with the same key the highest `rank` counts (Claude Code: the non-sidechain
-/// record, then the larger token total; LiteLLM retries: the last attempt); ties go to the file
+/// record, then the larger token total; LiteLLM retries: the last attempt; tool calls and
+/// permission decisions: result seen, then not a sidechain or fork copy); ties go to the file
 /// whose path sorts first (byte order), then to the earlier line. The winner is therefore the
 /// same whatever the order files are read in, `--jobs`, or the night each copy arrives. A
 /// sidechain record whose `message.id` a non-sidechain record carries is a duplicate.
@@ -183,10 +193,12 @@ final class ClaimIndex: @unchecked Sendable {
         return s
     }
 
-    /// One keyed call of a file, offered for counting.
+    /// One keyed record of a file (llm call, tool call or permission decision), offered for
+    /// counting.
     struct Offer {
         var claim: DedupClaim
         var line: UInt32
+        var kind: ClaimEntry.Kind = .call
     }
 
     /// Decides a batch of keyed calls of one file, in line order. Returns, per offer, whether it
@@ -197,7 +209,7 @@ final class ClaimIndex: @unchecked Sendable {
         var result = [Bool](repeating: false, count: offers.count)
         for (i, o) in offers.enumerated() {
             let c = o.claim
-            let mine = ClaimEntry(rank: c.rank, owner: owner, line: o.line, kind: .call)
+            let mine = ClaimEntry(rank: c.rank, owner: owner, line: o.line, kind: o.kind)
             if c.isSidechain, let m = c.messageKey, let e = lookup(m), e.kind == .mainMessage || e.kind == .legacy {
                 continue  // a copy of a message a non-sidechain record carries
             }
@@ -230,7 +242,7 @@ final class ClaimIndex: @unchecked Sendable {
             return true
         }
         if cur.kind == .legacy { return false }
-        if cur.kind != .call {
+        if !cur.kind.isCounted {
             overlay[key] = mine
             return true
         }

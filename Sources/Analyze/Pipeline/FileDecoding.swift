@@ -287,22 +287,89 @@ struct EventSink {
         }
         for var t in batch.toolCalls where accepts(t.instantMs) {
             t.durationMs = EventBounds.duration(t.durationMs)
-            aggregator.add(t)
+            if t.dedup != nil {
+                keyed.add(t, into: &aggregator)
+            } else {
+                aggregator.add(t)
+            }
         }
         for p in batch.permissions where accepts(p.instantMs) {
-            aggregator.add(p)
+            if p.dedup != nil {
+                keyed.add(p, into: &aggregator)
+            } else {
+                aggregator.add(p)
+            }
         }
     }
 }
 
-/// Keyed calls of one file on their way through de-duplication.
+/// A keyed event: one that may be a copy of a record of another file.
+protocol _KeyedEvent {
+    var dedup: DedupClaim? { get }
+    var instantMs: Int64 { get }
+}
+
+extension LLMCall: _KeyedEvent {}
+extension ToolCall: _KeyedEvent {}
+extension PermissionDecision: _KeyedEvent {}
+
+/// Keyed events of one kind waiting, in line order, to be offered to the `ClaimIndex`.
 ///
 /// Within the file the same rule as across files applies as records arrive (the higher rank
-/// wins, ties keep the earlier line), so repeated lines (Claude Code writes one line per content
-/// block of a message) cost one pending call. Pending calls are offered to the `ClaimIndex` at
-/// the end of the file, or the oldest half of them when more than `maxPending` wait (memory stays
-/// bounded on a file of millions of requests; a later, better copy of a call already offered
-/// then makes the file read itself again, through the index).
+/// wins, ties keep the earlier line), so repeated lines cost one pending entry.
+struct _KeyedQueue<Event: _KeyedEvent> {
+    let kind: ClaimEntry.Kind
+    var pending: [Event] = []
+    var lines: [UInt32] = []
+    var slot: [DedupKey: Int] = [:]
+
+    init(kind: ClaimEntry.Kind) { self.kind = kind }
+
+    /// Queues `event` (keyed) from `line`. - Returns: false when an earlier line of the file has
+    /// the same key (a duplicate within the file; the better of the two stays queued).
+    mutating func add(_ event: Event, line: UInt32) -> Bool {
+        let claim = event.dedup!
+        if let at = slot[claim.key] {
+            if claim.rank > pending[at].dedup!.rank {
+                pending[at] = event
+                lines[at] = line
+            }
+            return false
+        }
+        slot[claim.key] = pending.count
+        pending.append(event)
+        lines.append(line)
+        return true
+    }
+
+    /// Offers the queued events (all, or the oldest half) to `index` and calls `body` with each
+    /// and whether it counts, in line order. Entries to remember are appended to `remember`.
+    mutating func flush(
+        all: Bool, index: ClaimIndex, owner: UInt32, remember: inout [(DedupKey, ClaimEntry)],
+        _ body: (Event, Bool) -> Void
+    ) {
+        let n = all ? pending.count : pending.count / 2
+        guard n > 0 else { return }
+        var offers: [ClaimIndex.Offer] = []
+        offers.reserveCapacity(n)
+        for i in 0..<n { offers.append(ClaimIndex.Offer(claim: pending[i].dedup!, line: lines[i], kind: kind)) }
+        let wins = index.decide(offers, owner: owner, remember: &remember)
+        for i in 0..<n { body(pending[i], wins[i]) }
+        pending.removeFirst(n)
+        lines.removeFirst(n)
+        slot.removeAll(keepingCapacity: true)
+        for (i, e) in pending.enumerated() { slot[e.dedup!.key] = i }
+    }
+}
+
+/// Keyed events of one file on their way through de-duplication: llm calls, tool calls and
+/// permission decisions, each kind with its own keys (`ClaimEntry.Kind`).
+///
+/// Pending events are offered to the `ClaimIndex` at the end of the file, or the oldest half of
+/// a kind when more than `maxPending` wait (memory stays bounded on a file of millions of
+/// requests; a later, better copy of an event already offered then makes the file read itself
+/// again, through the index). A tool call another record counts is handed to the aggregator as a
+/// duplicate (`EventAggregator.addDuplicate`) for retry detection.
 struct KeyedCalls {
     let index: ClaimIndex
     let owner: UInt32
@@ -310,9 +377,9 @@ struct KeyedCalls {
     let firstLine: Int
     static let maxPending = 65_536
 
-    var pending: [LLMCall] = []
-    var lines: [UInt32] = []
-    var slot: [DedupKey: Int] = [:]
+    var calls = _KeyedQueue<LLMCall>(kind: .call)
+    var tools = _KeyedQueue<ToolCall>(kind: .toolCall)
+    var permissions = _KeyedQueue<PermissionDecision>(kind: .permission)
     var duplicates = 0
     var remember: [(DedupKey, ClaimEntry)] = []
     var maxInstantMs: Int64 = 0
@@ -323,42 +390,74 @@ struct KeyedCalls {
         self.firstLine = firstLine
     }
 
+    private func fileLine(_ line: Int) -> UInt32 { UInt32(clamping: firstLine + line) }
+
     mutating func add(_ call: LLMCall, line: Int, into aggregator: inout EventAggregator<PricerCoster>) {
-        let claim = call.dedup!
-        if let at = slot[claim.key] {
-            duplicates += 1
-            if claim.rank > pending[at].dedup!.rank {
-                pending[at] = call
-                lines[at] = UInt32(clamping: firstLine + line)
-            }
-            return
-        }
-        slot[claim.key] = pending.count
-        pending.append(call)
-        lines.append(UInt32(clamping: firstLine + line))
-        if pending.count > Self.maxPending { flush(all: false, into: &aggregator) }
+        if !calls.add(call, line: fileLine(line)) { duplicates += 1 }
+        if calls.pending.count > Self.maxPending { flushCalls(all: false, into: &aggregator) }
     }
 
-    /// Offers pending calls to the index (all, or the oldest half) and aggregates the winners.
+    mutating func add(_ tool: ToolCall, into aggregator: inout EventAggregator<PricerCoster>) {
+        if !tools.add(tool, line: fileLine(tool.line)) { duplicates += 1 }
+        if tools.pending.count > Self.maxPending { flushTools(all: false, into: &aggregator) }
+    }
+
+    mutating func add(_ p: PermissionDecision, into aggregator: inout EventAggregator<PricerCoster>) {
+        if !permissions.add(p, line: fileLine(p.line)) { duplicates += 1 }
+        if permissions.pending.count > Self.maxPending { flushPermissions(all: false, into: &aggregator) }
+    }
+
+    /// Offers pending events (all, or the oldest half of each kind) and aggregates the winners.
     mutating func flush(all: Bool, into aggregator: inout EventAggregator<PricerCoster>) {
-        let n = all ? pending.count : pending.count / 2
-        guard n > 0 else { return }
-        var offers: [ClaimIndex.Offer] = []
-        offers.reserveCapacity(n)
-        for i in 0..<n { offers.append(ClaimIndex.Offer(claim: pending[i].dedup!, line: lines[i])) }
-        let wins = index.decide(offers, owner: owner, remember: &remember)
-        for i in 0..<n {
-            if wins[i] {
-                aggregator.add(pending[i])
-                maxInstantMs = max(maxInstantMs, pending[i].instantMs)
+        flushCalls(all: all, into: &aggregator)
+        flushTools(all: all, into: &aggregator)
+        flushPermissions(all: all, into: &aggregator)
+    }
+
+    private mutating func flushCalls(all: Bool, into aggregator: inout EventAggregator<PricerCoster>) {
+        var lost = 0
+        var newest = maxInstantMs
+        calls.flush(all: all, index: index, owner: owner, remember: &remember) { call, wins in
+            if wins {
+                aggregator.add(call)
+                newest = max(newest, call.instantMs)
             } else {
-                duplicates += 1
+                lost += 1
             }
         }
-        pending.removeFirst(n)
-        lines.removeFirst(n)
-        slot.removeAll(keepingCapacity: true)
-        for (i, c) in pending.enumerated() { slot[c.dedup!.key] = i }
+        duplicates += lost
+        maxInstantMs = newest
+    }
+
+    private mutating func flushTools(all: Bool, into aggregator: inout EventAggregator<PricerCoster>) {
+        var lost = 0
+        var newest = maxInstantMs
+        tools.flush(all: all, index: index, owner: owner, remember: &remember) { tool, wins in
+            if wins {
+                aggregator.add(tool)
+                newest = max(newest, tool.instantMs)
+            } else {
+                aggregator.addDuplicate(tool)
+                lost += 1
+            }
+        }
+        duplicates += lost
+        maxInstantMs = newest
+    }
+
+    private mutating func flushPermissions(all: Bool, into aggregator: inout EventAggregator<PricerCoster>) {
+        var lost = 0
+        var newest = maxInstantMs
+        permissions.flush(all: all, index: index, owner: owner, remember: &remember) { p, wins in
+            if wins {
+                aggregator.add(p)
+                newest = max(newest, p.instantMs)
+            } else {
+                lost += 1
+            }
+        }
+        duplicates += lost
+        maxInstantMs = newest
     }
 }
 

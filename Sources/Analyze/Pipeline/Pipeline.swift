@@ -28,6 +28,11 @@ public enum Pipeline {
         let own = OwnFiles(plan.excludedPaths)
         discovered.files.removeAll { own.contains($0) }
 
+        // A state from before tool calls were keyed: its recent transcripts are read again once.
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        try store.markTranscriptsForToolClaims(
+            newestEventAtOrAfterMs: plan.dedupDays > 0 ? now - Int64(plan.dedupDays) * 86_400_000 : nil)
+
         let index = ClaimIndex()
         var planning = try RunPlanning(plan: plan, store: store, files: discovered.files, index: index)
         index.load(try store.claimSets(excludingPaths: planning.rewritten))
@@ -45,7 +50,7 @@ public enum Pipeline {
             try await committer.read(tasks, decoder: FileDecoder(plan: plan, index: index), rows: &planning.rows)
         }
         if plan.dedupDays > 0 {
-            let cutoff = Int64(Date().timeIntervalSince1970 * 1000) - Int64(plan.dedupDays) * 86_400_000
+            let cutoff = now - Int64(plan.dedupDays) * 86_400_000
             try store.pruneDedupKeys(olderThanMs: cutoff)
         }
         let state = try StateView(store: store, window: plan.window)
@@ -166,7 +171,9 @@ struct RunPlanning {
                     fpLength = old.fingerprintLength
                     fp = old.fingerprint
                 }
-            } else if old != nil && !stale.contains(path) {
+            } else if old != nil {
+                // Read again from the start (also a stale file that changed: its lines moved, so its
+                // old claims would make its own records look like copies).
                 rewritten.insert(path)
             }
             tasks.append(FileTask(path: path, fileIndex: i, owner: owner, size: st.size, mtimeNs: st.mtimeNs, fingerprint: fp, fingerprintLength: fpLength, mode: mode))

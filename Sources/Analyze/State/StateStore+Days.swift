@@ -164,6 +164,36 @@ extension StateStore {
         }
     }
 
+    /// States written before tool calls and permission decisions were keyed (`ClaimEntry.Kind`
+    /// `toolCall`, `permission`) hold no claims for them, so a copy read later would count them
+    /// a second time. On the first run of this version on such a state (meta
+    /// `tool_claims_pending`, set by the "v2-tool-claims" migration), the agent transcripts
+    /// (`claude_code`, `codex`) whose newest event is at or after `cutoffMs` (the `--dedup-days`
+    /// horizon; nil: all) are marked stale, so the run reads them again from the start and they
+    /// claim their tool keys (their llm claims are unchanged). Older files keep their counts
+    /// without tool claims: their keys would have expired by now. One transaction: a run killed
+    /// afterwards still finds the marks.
+    /// - Returns: the number of files marked (0 when the state needed nothing).
+    @discardableResult
+    public func markTranscriptsForToolClaims(newestEventAtOrAfterMs cutoffMs: Int64?) throws -> Int {
+        try guarded {
+            try dbQueue.write { db in
+                guard try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'tool_claims_pending'") != nil
+                else { return 0 }
+                try db.execute(
+                    sql: """
+                        INSERT OR IGNORE INTO stale_files (path)
+                        SELECT path FROM files WHERE format IN ('claude_code', 'codex') AND status != 'failed'
+                            AND last_event_ms IS NOT NULL AND (? IS NULL OR last_event_ms >= ?)
+                        """,
+                    arguments: [cutoffMs, cutoffMs])
+                let n = db.changesCount
+                try db.execute(sql: "DELETE FROM meta WHERE key = 'tool_claims_pending'")
+                return n
+            }
+        }
+    }
+
     /// Files marked stale (to be read again from the start).
     public func staleFiles() throws -> Set<String> {
         try guarded {

@@ -13,8 +13,9 @@ import SQLite3
 /// The persistent state of nightly incremental runs (`--state FILE`, issue 6 items 1, 2 and 5):
 /// an SQLite database, through GRDB, holding
 ///
-/// * `meta(key, value)`: `schema_version`, `tz` (the `--tz` the state was built with) and
-///   `created` (ISO-8601 UTC);
+/// * `meta(key, value)`: `schema_version`, `tz` (the `--tz` the state was built with),
+///   `created` (ISO-8601 UTC), `generation`, and `tool_claims_pending` until the first run after
+///   the "v2-tool-claims" migration (`markTranscriptsForToolClaims`);
 /// * `files`: the ingest ledger, one row per input path, every field of `IngestFileRecord`;
 /// * `file_days`: what each file contributed to each day (days since 1970-01-01 in the report
 ///   time zone), one serialized `Aggregates` blob per (file, day, read): the first read, then one
@@ -309,6 +310,11 @@ public final class StateStore: @unchecked Sendable {
         migrator.registerMigration("v2-streaming") { db in try Self.migrateToDays(db) }
         migrator.registerMigration("v2-inferred-instants") { db in
             try db.execute(sql: "ALTER TABLE files ADD COLUMN inferred_instants INTEGER NOT NULL DEFAULT 0")
+        }
+        // Tool calls and permission decisions get claims from this version on: the next run reads
+        // the recent agent transcripts again (`markTranscriptsForToolClaims`).
+        migrator.registerMigration("v2-tool-claims") { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('tool_claims_pending', '1')")
         }
         return migrator
     }

@@ -87,6 +87,22 @@ public struct DedupClaim: Sendable, Hashable {
         self.isSidechain = isSidechain
         self.rank = rank
     }
+
+    /// The claim of a tool call replayed into other files (`CONTRACT.md`, "Tool calls and
+    /// permission decisions"): `key` names the request (e.g. `claude_code/tool` + `tool_use.id`
+    /// + tool name + arguments hash). Rank: a call whose result was seen (any outcome but
+    /// `unknown`) beats one still waiting (2), then a main-transcript copy beats a sidechain or
+    /// fork copy (1): `rank = (outcome != .unknown ? 2 : 0) + (isSidechain ? 0 : 1)`.
+    public static func tool(key: DedupKey, isSidechain: Bool, outcome: ToolOutcome) -> DedupClaim {
+        DedupClaim(key: key, isSidechain: isSidechain, rank: (outcome != .unknown ? 2 : 0) + (isSidechain ? 0 : 1))
+    }
+
+    /// The claim of a permission decision about a keyed tool request: the request's key under a
+    /// `…/permission` namespace, ranked as a tool call with its result seen (a denial is a
+    /// result), so a denied call and its denial always have the same winner.
+    public static func permission(key: DedupKey, isSidechain: Bool) -> DedupClaim {
+        tool(key: key, isSidechain: isSidechain, outcome: .denied)
+    }
 }
 
 /// One billed model response (`llm_call`).
@@ -147,6 +163,12 @@ public struct ToolCall: Sendable, Hashable {
     public var durationMs: Double? = nil
     /// A hash of the call's argument bytes as logged, for retry detection.
     public var argumentsHash: UInt64 = 0
+    /// How the call competes with copies of it in other files (resumed-session copies, sidechain
+    /// and fork replays: `DedupClaim.tool`); nil when the source gives the call no id.
+    public var dedup: DedupClaim? = nil
+    /// The 1-based line of the request (`tool_use` / `function_call`) in its file, the
+    /// de-duplication tie-break; 0 when not keyed.
+    public var line: Int = 0
 
     public init(instantMs: Int64) { self.instantMs = instantMs }
 }
@@ -158,6 +180,12 @@ public struct PermissionDecision: Sendable, Hashable {
     /// Tool, model or route that was denied.
     public var subject: String = ""
     public var reason: PermissionReason
+    /// How the decision competes with copies of it in other files (`DedupClaim.permission`, keyed
+    /// by the tool request it refers to); nil when the source gives no request id.
+    public var dedup: DedupClaim? = nil
+    /// The 1-based line of the request the decision refers to (else of the decision), the
+    /// de-duplication tie-break; 0 when not keyed.
+    public var line: Int = 0
 
     public init(instantMs: Int64, reason: PermissionReason) {
         self.instantMs = instantMs
@@ -168,8 +196,10 @@ public struct PermissionDecision: Sendable, Hashable {
 /// The events decoded from a stretch of input, in input order per kind.
 ///
 /// A decoder appends to it; the reader drains it after every chunk, so it stays small.
-/// `lineNumbers` give, for each `llmCalls` element, the 1-based line it came from (used to
-/// break de-duplication ties deterministically).
+/// `llmCallLines` give, for each `llmCalls` element, the 1-based line it came from (used to
+/// break de-duplication ties deterministically); keyed tool calls and permission decisions carry
+/// their line themselves (`ToolCall.line`, `PermissionDecision.line`), as they are emitted when
+/// their result arrives, lines after their request.
 public struct EventBatch: Sendable {
     public var llmCalls: [LLMCall] = []
     public var llmCallLines: [Int] = []

@@ -122,6 +122,24 @@ enum _AgentText {
         return DedupKey(hi: h1.value, lo: h2.value)
     }
 
+    /// `key(namespace, a, b)` with a third field `c` (same hashing: each field followed by a
+    /// separator), for the tool-call keys of `DedupClaim.tool`.
+    static func key(_ namespace: StaticString, _ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer, _ c: UnsafeRawBufferPointer) -> DedupKey {
+        var h1 = ByteHasher(seed: 1)
+        var h2 = ByteHasher(seed: 2)
+        func add(_ f: UnsafeRawBufferPointer) {
+            h1.combine(f)
+            h1.separator()
+            h2.combine(f)
+            h2.separator()
+        }
+        add(UnsafeRawBufferPointer(start: namespace.utf8Start, count: namespace.utf8CodeUnitCount))
+        add(a)
+        add(b)
+        add(c)
+        return DedupKey(hi: h1.value, lo: h2.value)
+    }
+
     /// The project name of a working directory: its last path component (`/home/dev/shop` →
     /// `shop`; `C:\src\app\` → `app`). `CONTRACT.md`: principal of `claude_code` and `codex`.
     static func lastPathComponent(_ path: String) -> String {
@@ -257,6 +275,29 @@ struct _PendingTool {
     /// Set when a turn was interrupted while the call had no result: if no result follows, the
     /// call ends `cancelled` at this instant instead of `unknown`.
     var interruptedAtMs: Int64? = nil
+    /// The de-duplication key of a permission decision about this request (`DedupClaim.permission`).
+    var permissionKey: DedupKey? = nil
+
+    /// The denial of this call (subject = tool, the call's principal and instant), keyed like
+    /// the call when the call is keyed.
+    func denial(of call: ToolCall, reason: PermissionReason) -> PermissionDecision {
+        var d = PermissionDecision(instantMs: call.instantMs, reason: reason)
+        d.principal = call.principal
+        d.subject = call.tool
+        if let k = permissionKey, let c = call.dedup {
+            d.dedup = .permission(key: k, isSidechain: c.isSidechain)
+            d.line = call.line
+        }
+        return d
+    }
+}
+
+extension ToolCall {
+    /// Sets the outcome and re-ranks the de-duplication claim for it (`DedupClaim.tool`).
+    mutating func _settle(_ o: ToolOutcome) {
+        outcome = o
+        if let c = dedup { dedup = .tool(key: c.key, isSidechain: c.isSidechain, outcome: o) }
+    }
 }
 
 extension Dictionary where Key == DedupKey, Value == _PendingTool {
@@ -273,11 +314,11 @@ extension Dictionary where Key == DedupKey, Value == _PendingTool {
         for p in values.sorted(by: { $0.seq < $1.seq }) {
             var c = p.call
             if let end = p.interruptedAtMs {
-                c.outcome = .cancelled
+                c._settle(.cancelled)
                 c.endMs = end
                 c.durationMs = Double(Swift.max(0, end - c.instantMs))
             } else {
-                c.outcome = .unknown
+                c._settle(.unknown)
             }
             batch.toolCalls.append(c)
         }

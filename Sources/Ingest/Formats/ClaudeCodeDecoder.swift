@@ -38,7 +38,11 @@
 ///   timestamp; duration = `toolUseResult.durationMs` or the subagent `<usage>… duration_ms: N`
 ///   block when recorded (§1.3), else end − start. A repeated `tool_use` id within the file is
 ///   ignored (§1.5). MCP names `mcp__server__tool` → `server/tool`. `argumentsHash` hashes the raw
-///   bytes of `input`. A result with no known request is ignored.
+///   bytes of `input`. A result with no known request is ignored. **Copies** in other files
+///   (`CONTRACT.md`, "Tool calls and permission decisions"): every call carries
+///   `DedupClaim.tool` keyed (`sessionId`, `tool_use.id`) namespaced `claude_code/tool` (a
+///   resumed session's new file keeps the original `sessionId` on the lines it copies, a
+///   subagent file the parent's), sidechain as for llm calls, line = the `tool_use` line.
 /// * **Outcomes** (§1.4, in this order): `toolDenialKind` (`user-rejected`, `automode-blocked`,
 ///   `permission-rule`) or `permissionDecision.decision == "reject"` (by `reasonType`, else
 ///   `source`) → denied; then, with `is_error: true` only: `toolUseResult == "User rejected tool
@@ -51,11 +55,13 @@
 ///   `"[Request interrupted by user…"`. A hook's own reason text has no marker, so a hook deny
 ///   that carries only that text reads as a tool error (samples `claude-code-denials` line 6).
 /// * **permission_decision** for every denied call: subject = tool name, the call's principal,
-///   instant = the request's (the call and its denial fall on the same day).
+///   instant = the request's (the call and its denial fall on the same day); keyed like its
+///   call under `claude_code/permission` (`DedupClaim.permission`).
 /// * Headless `"type":"result"` (§1.8): adds no llm_call (its usage repeats the transcript's).
 ///   Its `permission_denials[]` (`tool_name`, `tool_use_id`) deny a still-waiting call of this
 ///   file (`policy_rule`: not pre-approved); an id never seen in the file gives a
-///   permission_decision only, at the file's last instant.
+///   permission_decision only, at the file's last instant, keyed (`session_id`, `tool_use_id`)
+///   under `claude_code/permission` with the `result` line.
 /// * `system`, `summary`, `progress`, snapshots and unknown types are ignored (§1.2). `progress`
 ///   lines embed subagent messages that the subagent file also holds; they are not counted.
 public struct ClaudeCodeDecoder: LogDecoder {
@@ -126,7 +132,7 @@ public struct ClaudeCodeDecoder: LogDecoder {
         if let t = f.type {
             if t.stringEquals("assistant") { return decodeAssistant(f, line: line, into: &batch) }
             if t.stringEquals("user") { return decodeUser(f, into: &batch) }
-            if t.stringEquals("result") { return decodeResult(f, into: &batch) }
+            if t.stringEquals("result") { return decodeResult(f, line: line, into: &batch) }
             return .ignored
         }
         guard let m = f.message, m.kind == .object else { return .undecodable }
@@ -161,6 +167,7 @@ public struct ClaudeCodeDecoder: LogDecoder {
         }
         let principal = principals.intern(f.cwd)
         if f.cwd != nil { lastPrincipal = principal }
+        let sidechain = pathIsSubagent || f.isSidechain?.bool == true
         var produced = false
 
         // tool_use blocks → waiting tool calls
@@ -176,7 +183,12 @@ public struct ClaudeCodeDecoder: LogDecoder {
                 call.session = session
                 call.tool = tools.intern(block["name"])
                 call.argumentsHash = _AgentText.argumentsHash(block["input"])
-                pending[key] = _PendingTool(seq: seq, call: call)
+                // Copies of this request in other files (resumed sessions keep the original
+                // `sessionId` on copied lines; subagent files carry the parent's) share the key.
+                let sid = f.sessionId?.rawStringBytes ?? _AgentText.emptyBytes
+                call.dedup = .tool(key: _AgentText.key("claude_code/tool", sid, id), isSidechain: sidechain, outcome: .unknown)
+                call.line = line
+                pending[key] = _PendingTool(seq: seq, call: call, permissionKey: _AgentText.key("claude_code/permission", sid, id))
                 seq += 1
                 produced = true
                 return true
@@ -209,8 +221,7 @@ public struct ClaudeCodeDecoder: LogDecoder {
             guard Self.readUsage(u, into: &call) else { return .undecodable }
             call.loggedCostUSD = f.costUSD?.double
         }
-        call.dedup = Self.claim(f, message: msg, isSidechain: pathIsSubagent || f.isSidechain?.bool == true,
-                                total: call.totalTokens)
+        call.dedup = Self.claim(f, message: msg, isSidechain: sidechain, total: call.totalTokens)
         if inferred { batch.inferredInstants += 1 }
         batch.llmCalls.append(call)
         batch.llmCallLines.append(line)
@@ -330,7 +341,7 @@ public struct ClaudeCodeDecoder: LogDecoder {
         else { return false }
         var call = p.call
         let (outcome, reason) = Self.classify(block, f)
-        call.outcome = outcome
+        call._settle(outcome)
         call.endMs = ts
         if let recorded = Self.recordedDuration(block, f) {
             call.durationMs = recorded
@@ -338,12 +349,7 @@ public struct ClaudeCodeDecoder: LogDecoder {
             call.durationMs = Plausible.durationMs(Double(ts - call.instantMs))
         }
         batch.toolCalls.append(call)
-        if let reason {
-            var d = PermissionDecision(instantMs: call.instantMs, reason: reason)
-            d.principal = call.principal
-            d.subject = call.tool
-            batch.permissions.append(d)
-        }
+        if let reason { batch.permissions.append(p.denial(of: call, reason: reason)) }
         return true
     }
 
@@ -450,7 +456,7 @@ public struct ClaudeCodeDecoder: LogDecoder {
 
     // MARK: - Headless result
 
-    mutating func decodeResult(_ f: _ClaudeLine, into batch: inout EventBatch) -> LineDisposition {
+    mutating func decodeResult(_ f: _ClaudeLine, line: Int, into batch: inout EventBatch) -> LineDisposition {
         guard let denials = f.permissionDenials, denials.kind == .array else { return .ignored }
         var produced = false
         let ts = _AgentText.instant(f.timestamp) ?? lastInstantMs
@@ -458,12 +464,9 @@ public struct ClaudeCodeDecoder: LogDecoder {
             if let id = _AgentText.nonEmptyRaw(d["tool_use_id"]) {
                 let key = _AgentText.idKey(id)
                 if var p = pending.removeValue(forKey: key) {
-                    p.call.outcome = .denied
+                    p.call._settle(.denied)
                     batch.toolCalls.append(p.call)
-                    var pd = PermissionDecision(instantMs: p.call.instantMs, reason: .policyRule)
-                    pd.principal = p.call.principal
-                    pd.subject = p.call.tool
-                    batch.permissions.append(pd)
+                    batch.permissions.append(p.denial(of: p.call, reason: .policyRule))
                     produced = true
                     return true
                 }
@@ -473,6 +476,12 @@ public struct ClaudeCodeDecoder: LogDecoder {
             var pd = PermissionDecision(instantMs: ts, reason: .policyRule)
             pd.principal = lastPrincipal
             pd.subject = tools.intern(d["tool_name"])
+            if let id = _AgentText.nonEmptyRaw(d["tool_use_id"]) {
+                // keyed like the denial of the request it names, in whichever file holds that
+                let sid = f.sessionIdSnake?.rawStringBytes ?? f.sessionId?.rawStringBytes ?? _AgentText.emptyBytes
+                pd.dedup = .permission(key: _AgentText.key("claude_code/permission", sid, id), isSidechain: pathIsSubagent)
+                pd.line = line
+            }
             batch.permissions.append(pd)
             produced = true
             return true
@@ -498,6 +507,8 @@ struct _ClaudeLine {
     var toolDenialKind: JSONValue? = nil
     var permissionDecision: JSONValue? = nil
     var permissionDenials: JSONValue? = nil
+    /// `session_id` of a headless `result` record (§1.8).
+    var sessionIdSnake: JSONValue? = nil
 
     init(_ root: JSONValue) {
         root.forEachMember { k, v in
@@ -511,6 +522,7 @@ struct _ClaudeLine {
                 if timestamp == nil, k.equals("timestamp") { timestamp = v }
                 else if sessionId == nil, k.equals("sessionId") { sessionId = v }
                 else if requestId == nil, k.equals("requestId") { requestId = v }
+            case 10: if sessionIdSnake == nil, k.equals("session_id") { sessionIdSnake = v }
             case 11: if isSidechain == nil, k.equals("isSidechain") { isSidechain = v }
             case 13: if toolUseResult == nil, k.equals("toolUseResult") { toolUseResult = v }
             case 14: if toolDenialKind == nil, k.equals("toolDenialKind") { toolDenialKind = v }

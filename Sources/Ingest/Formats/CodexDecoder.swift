@@ -11,7 +11,7 @@
 ///   `session_meta.payload.cwd` = principal (`turn_context.payload.cwd` when no session_meta gave
 ///   one), model = `token_count.info.model` when present, else the latest
 ///   `turn_context.payload.model` (empty when neither: no family guess). provider `openai`,
-///   team empty, no dedup claim (`CONTRACT.md`). A `session_meta` line after other records starts
+///   team empty, no dedup claim on llm calls (`CONTRACT.md`). A `session_meta` line after other records starts
 ///   a new session (concatenated rollouts); a second `session_meta` before any other record is
 ///   the parent of a forked/subagent file (§2.2).
 /// * **llm_call** = the increase of the cumulative `info.total_token_usage` since the previous
@@ -48,6 +48,11 @@
 ///   end − start. `argumentsHash` hashes the raw `arguments` / `input` value. MCP names
 ///   `mcp__server__tool` → `server/tool`. A `turn_aborted` event makes the calls still waiting
 ///   `cancelled` unless their result follows; calls with no result are `unknown` at the end.
+///   **Copies** in other files (`CONTRACT.md`, "Tool calls and permission decisions"): every
+///   call carries `DedupClaim.tool` keyed (`call_id`, `name`, `argumentsHash`) namespaced
+///   `codex/tool`, a sidechain when the rollout is a fork/subagent, line = the request's; its
+///   denial the same fields under `codex/permission`. The session is not in the key: a fork has
+///   its own session id but repeats the parent's requests byte for byte.
 /// * Output-keyword heuristics ("permission denied", "operation not permitted", …) are **not**
 ///   used: ordinary failing commands print them too. `patch_apply_end`, `local_shell_call`,
 ///   `web_search_call` and other records are ignored.
@@ -143,7 +148,7 @@ public struct CodexDecoder: LogDecoder {
             if isCall || ptype.stringEquals("custom_tool_call") {
                 guard let ts else { return .undecodable }
                 if replayed { return .decoded }  // inherited history: not a call of this session
-                return toolRequest(payload, arguments: payload[isCall ? "arguments" : "input"], at: ts)
+                return toolRequest(payload, arguments: payload[isCall ? "arguments" : "input"], at: ts, line: line)
             }
             if ptype.stringEquals("function_call_output") || ptype.stringEquals("custom_tool_call_output") {
                 guard let ts else { return .undecodable }
@@ -255,16 +260,25 @@ public struct CodexDecoder: LogDecoder {
 
     // MARK: - Tools
 
-    mutating func toolRequest(_ p: JSONValue, arguments: JSONValue?, at ts: Int64) -> LineDisposition {
+    mutating func toolRequest(_ p: JSONValue, arguments: JSONValue?, at ts: Int64, line: Int) -> LineDisposition {
         guard let id = _AgentText.nonEmptyRaw(p["call_id"]) else { return .ignored }
         let key = _AgentText.idKey(id)
         guard pending[key] == nil else { return .ignored }
         var call = ToolCall(instantMs: ts)
         call.principal = principal
         call.session = session
-        call.tool = tools.intern(p["name"])
+        let name = p["name"]
+        call.tool = tools.intern(name)
         call.argumentsHash = _AgentText.argumentsHash(arguments)
-        pending[key] = _PendingTool(seq: seq, call: call)
+        // A replay of this request in another rollout (a fork or resume the replay rule did not
+        // catch) repeats `call_id`, name and argument bytes: the same key, whatever the session.
+        let nameBytes = name?.rawStringBytes ?? _AgentText.emptyBytes
+        let (toolKey, permissionKey) = withUnsafeBytes(of: call.argumentsHash.littleEndian) { args in
+            (_AgentText.key("codex/tool", id, nameBytes, args), _AgentText.key("codex/permission", id, nameBytes, args))
+        }
+        call.dedup = .tool(key: toolKey, isSidechain: isFork, outcome: .unknown)
+        call.line = line
+        pending[key] = _PendingTool(seq: seq, call: call, permissionKey: permissionKey)
         seq += 1
         return .decoded
     }
@@ -274,7 +288,7 @@ public struct CodexDecoder: LogDecoder {
         else { return .ignored }
         var r = _CodexResult()
         if let out = p["output"] { classifyOutput(out, into: &r) }
-        complete(w.call, result: r, at: ts, into: &batch)
+        complete(w, result: r, at: ts, into: &batch)
         return .decoded
     }
 
@@ -299,13 +313,13 @@ public struct CodexDecoder: LogDecoder {
         } else if let res = p["result"] {
             if res["Err"] != nil || res["Ok"]?["isError"]?.bool == true { r.outcome = .error }
         }
-        complete(w.call, result: r, at: ts, into: &batch)
+        complete(w, result: r, at: ts, into: &batch)
         return .decoded
     }
 
-    func complete(_ c: ToolCall, result r: _CodexResult, at ts: Int64, into batch: inout EventBatch) {
-        var call = c
-        call.outcome = r.outcome
+    func complete(_ w: _PendingTool, result r: _CodexResult, at ts: Int64, into batch: inout EventBatch) {
+        var call = w.call
+        call._settle(r.outcome)
         call.endMs = ts
         if let d = r.durationMs {
             call.durationMs = d
@@ -313,12 +327,7 @@ public struct CodexDecoder: LogDecoder {
             call.durationMs = Plausible.durationMs(Double(ts - call.instantMs))
         }
         batch.toolCalls.append(call)
-        if let reason = r.reason {
-            var d = PermissionDecision(instantMs: call.instantMs, reason: reason)
-            d.principal = call.principal
-            d.subject = call.tool
-            batch.permissions.append(d)
-        }
+        if let reason = r.reason { batch.permissions.append(w.denial(of: call, reason: reason)) }
     }
 
     /// Outcome and recorded duration of a `function_call_output` / `custom_tool_call_output`.
