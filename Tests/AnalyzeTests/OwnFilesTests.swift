@@ -12,7 +12,7 @@ import Testing
         defer { try? fm.removeItem(atPath: root) }
         try fm.createSymbolicLink(atPath: root + "/alias", withDestinationPath: root + "/real")
         for f in ["real/out/usage_daily.csv", "real/st.sqlite", "real/st.sqlite-wal", "real/logs.jsonl"] {
-            fm.createFile(atPath: root + "/" + f, contents: Data())
+            _ = fm.createFile(atPath: root + "/" + f, contents: Data())
         }
         let own = OwnFiles([root + "/real/out", root + "/alias/../real/st.sqlite"])
         // Through the symlink, the same folders: own.

@@ -106,13 +106,16 @@ struct ReplayKeysTests {
         var description: String { "tools \(tools) denials \(denials) requests \(requests) duplicates \(duplicates)" }
     }
 
+    /// Reads the outcome's aggregates and closes its state (so the next run can open it).
     static func summary(_ o: RunOutcome, previous: Summary? = nil) -> Summary {
         var s = Summary()
-        for (k, v) in o.aggregates.tools {
+        let a = (try? o.state.aggregates()) ?? Aggregates()
+        o.state.close()
+        for (k, v) in a.tools {
             s.tools[k.tool, default: [0, 0, 0, 0, 0, 0]] = zip(s.tools[k.tool, default: [0, 0, 0, 0, 0, 0]], [v.calls, v.succeeded, v.failed, v.denied, v.unknown, v.retries]).map { $0 + $1 }
         }
-        for (k, v) in o.aggregates.permissions { s.denials["\(k.subject)/\(k.reason.rawValue)", default: 0] += v }
-        s.requests = o.aggregates.usage.values.reduce(0) { $0 + $1.requests }
+        for (k, v) in a.permissions { s.denials["\(k.subject)/\(k.reason.rawValue)", default: 0] += v }
+        s.requests = a.usage.values.reduce(0) { $0 + $1.requests }
         for f in o.files { s.duplicates[(f.path as NSString).lastPathComponent] = f.duplicateEvents }
         return s
     }
