@@ -19,8 +19,11 @@ extension FactoryLog {
         @Option(help: "Read the file as this format instead of detecting it.")
         var format: LogFormat?
 
+        @Option(help: "Longer lines are skipped and counted, as in `run` (bytes).")
+        var maxLineBytes: Int = 64 << 20
+
         func run() throws {
-            let report = try InspectText.render(path: file, format: format, limit: events)
+            let report = try InspectText.render(path: file, format: format, limit: events, maxLineBytes: maxLineBytes)
             Console.out(report.text)
             if !report.recognized { throw ExitCode(1) }
         }

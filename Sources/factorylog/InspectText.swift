@@ -9,23 +9,22 @@ enum InspectText {
         var recognized: Bool
     }
 
-    static func render(path: String, format forced: LogFormat?, limit: Int) throws -> Rendered {
+    static func render(path: String, format forced: LogFormat?, limit: Int, maxLineBytes: Int = 64 << 20) throws -> Rendered {
         var lines: [String] = []
-        let format: LogFormat?
-        let compression: Compression
+        let source: FileSource
         do {
-            (format, compression) = try FormatDetector.detect(path: path, forced: forced)
+            source = try FileSource(path: path, forced: forced, maxLineBytes: maxLineBytes)
         } catch {
             return Rendered(text: "\(path): \(error)", recognized: false)
         }
         lines.append("file:        \(path)")
-        lines.append("compression: \(compression.rawValue)")
-        guard let format else {
+        lines.append("compression: \(source.compression.rawValue)\(source.isDocument ? " (one JSON document, read as its records)" : "")")
+        guard let format = source.format else {
             lines.append("format:      unknown (no decoder recognizes the first \(FormatDetector.maxLines) lines; try --format)")
             return Rendered(text: lines.joined(separator: "\n"), recognized: false)
         }
         lines.append("format:      \(format.rawValue)\(forced == nil ? " (detected)" : " (forced)")")
-        var decoder = format.makeDecoder(context: DecoderContext(path: path))
+        var decoder: any LogDecoder = format.makeDecoder(context: DecoderContext(path: path))
         var batch = EventBatch()
         var shown = 0
         var malformed = 0
@@ -46,15 +45,10 @@ enum InspectText {
             batch.removeAll()
         }
         var options = LineReaderOptions()
-        options.maxLineBytes = 64 << 20
-        _ = try? LineReader.read(path: path, options: options) { line, number, _ in
+        options.maxLineBytes = maxLineBytes
+        _ = try? source.read(options: options) { line, number, _ in
             read += 1
-            switch JSONDocument.parse(line) {
-            case .success(let root):
-                if decoder.decode(root, line: number, into: &batch) == .undecodable { malformed += 1 }
-            case .failure:
-                malformed += 1
-            }
+            if FileSource.decode(line, number: number, decoder: &decoder, into: &batch) != .decoded { malformed += 1 }
             flush()
             return shown < limit
         }

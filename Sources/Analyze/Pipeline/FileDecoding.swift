@@ -65,23 +65,17 @@ struct FileDecoder: Sendable {
             options.skipDecodedBytes = prev.decodedOffset
         }
         var format: LogFormat?
+        let source: FileSource
         do {
-            let (f, compression) = try FormatDetector.detect(path: task.path, forced: plan.format)
-            record.compression = compression.rawValue
-            format = f ?? (baseline.flatMap { LogFormat(rawValue: $0.format) })
+            source = try FileSource(path: task.path, forced: plan.format, maxLineBytes: plan.maxLineBytes, documents: baseline == nil)
         } catch {
             record.status = .failed
             record.error = error.description
             return failure(task, record, runBytes: 0)
         }
-        // One JSON document rather than JSON lines (a pretty-printed export, an array of records):
-        // read as its records within --max-line-bytes (Ingest's JSONDocumentFile).
-        var document: JSONDocumentFile? = nil
-        if baseline == nil, JSONDocumentFile.mayBe(path: task.path),
-            let d = try? JSONDocumentFile(path: task.path, maxBytes: plan.maxLineBytes), let f = plan.format ?? d.format
-        {
-            document = d
-            format = f
+        record.compression = source.compression.rawValue
+        format = source.format ?? (baseline.flatMap { LogFormat(rawValue: $0.format) })
+        if source.document != nil {
             record.fingerprintLength = 0  // a changed document is read again whole, never as an append
         }
         guard let format else { return readUnrecognized(task, record, options: options) }
@@ -97,11 +91,7 @@ struct FileDecoder: Sendable {
                 reading.line(line, number: number)
                 return true
             }
-            if let document {
-                result = document.read(onLine)
-            } else {
-                result = try LineReader.read(path: task.path, options: options, body: onLine)
-            }
+            result = try source.read(options: options, onLine)
         } catch {
             record.status = .failed
             record.error = error.description
@@ -208,11 +198,12 @@ struct FileReading {
     }
 
     mutating func line(_ line: UnsafeRawBufferPointer, number: Int) {
-        switch JSONDocument.parse(line) {
-        case .success(let root):
-            if decoder.decode(root, line: number, into: &batch) == .undecodable { sink.malformed += 1 }
+        switch FileSource.decode(line, number: number, decoder: &decoder, into: &batch) {
+        case .decoded: lastLineParsed = true
+        case .undecodable:
+            sink.malformed += 1
             lastLineParsed = true
-        case .failure:
+        case .notJSON:
             sink.malformed += 1
             lastLineParsed = false
         }
@@ -479,5 +470,60 @@ enum EventBounds {
             && tokens.contains(c.cacheWrite5mTokens) && tokens.contains(c.cacheWrite1hTokens)
             && tokens.contains(c.outputTokens) && tokens.contains(c.reasoningTokens)
             && (c.loggedCostUSD.map { $0.isFinite && $0 >= 0 && $0 < 1e9 } ?? true)
+    }
+}
+
+/// How `run` (and `inspect`) opens one file: the format detected from its first lines (or
+/// forced), its compression, and whether it is one JSON document read as its records
+/// (`JSONDocumentFile`) rather than JSON lines.
+public struct FileSource {
+    public let path: String
+    /// Nil when no decoder recognizes the file.
+    public let format: LogFormat?
+    public let compression: Compression
+    /// Set when the file is one JSON document (a pretty-printed export, an array of records).
+    let document: JSONDocumentFile?
+
+    /// - Parameter documents: whether a one-document file is read as its records (not for an
+    ///   append, which continues JSON lines).
+    /// - Throws: `IngestError` when the file cannot be read.
+    public init(path: String, forced: LogFormat?, maxLineBytes: Int, documents: Bool = true) throws(IngestError) {
+        self.path = path
+        let (f, compression) = try FormatDetector.detect(path: path, forced: forced)
+        self.compression = compression
+        // One JSON document rather than JSON lines: read as its records within --max-line-bytes.
+        if documents, JSONDocumentFile.mayBe(path: path),
+            let d = try? JSONDocumentFile(path: path, maxBytes: maxLineBytes), let df = forced ?? d.format
+        {
+            document = d
+            format = df
+        } else {
+            document = nil
+            format = f
+        }
+    }
+
+    /// True when the file is one JSON document read as its records.
+    public var isDocument: Bool { document != nil }
+
+    /// Calls `body(line, number, offset)` for each record line (each record of a document).
+    /// - Throws: `IngestError` when the file cannot be opened.
+    public func read(options: LineReaderOptions, _ body: (UnsafeRawBufferPointer, Int, Int64) -> Bool) throws(IngestError) -> LineReaderResult {
+        if let document { return document.read(body) }
+        return try LineReader.read(path: path, options: options, body: body)
+    }
+
+    /// What became of one line.
+    public enum LineOutcome { case decoded, undecodable, notJSON }
+
+    /// Parses one line and gives it to `decoder` (the same step for `run` and `inspect`).
+    @inline(__always)
+    public static func decode(_ line: UnsafeRawBufferPointer, number: Int, decoder: inout any LogDecoder, into batch: inout EventBatch) -> LineOutcome {
+        switch JSONDocument.parse(line) {
+        case .success(let root):
+            return decoder.decode(root, line: number, into: &batch) == .undecodable ? .undecodable : .decoded
+        case .failure:
+            return .notJSON
+        }
     }
 }
