@@ -22,10 +22,13 @@ let package = Package(
         .systemLibrary(name: "CZlibSystem", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", providers: [.apt(["libzstd-dev"])]),
         .target(name: "Ingest", dependencies: ["CZlibSystem", "CZstd"]),
+        // The output tables' model (schemas, typed columns, batches): what Analyze builds and
+        // Report writes, so Report depends on neither the state nor SQLite.
+        .target(name: "TableModel"),
         .target(
             name: "Analyze",
             dependencies: [
-                "Ingest",
+                "Ingest", "TableModel",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
@@ -34,7 +37,7 @@ let package = Package(
         .target(
             name: "Report",
             dependencies: [
-                "Analyze", "CZlibSystem", "CZstd",
+                "TableModel", "CZlibSystem", "CZstd",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),

@@ -1,4 +1,4 @@
-import Analyze
+import TableModel
 
 /// Streams one table into a CSV file for spreadsheets and scripts.
 ///

@@ -1,4 +1,4 @@
-import Analyze
+import TableModel
 import Foundation
 
 /// Atomic replacement of an output folder.

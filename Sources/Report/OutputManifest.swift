@@ -1,4 +1,4 @@
-import Analyze
+import TableModel
 import Foundation
 
 /// A table to export, built only when the previous output folder cannot give it as it is.

@@ -1,4 +1,4 @@
-import Analyze
+import TableModel
 
 /// Errors from `ParquetWriter` besides I/O (`ReportIOError`) and compression
 /// (`PageCompressionError`).
