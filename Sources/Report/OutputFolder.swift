@@ -112,7 +112,8 @@ public final class ReportWriter {
     /// File name of the workbook inside `directory`.
     public static let workbookName = "summary.xlsx"
 
-    let xlsx: XLSXWriter?
+    /// The workbook, written on a lane of its own (see `XLSXLane`).
+    private let xlsx: XLSXLane?
     private var parquet: ParquetWriter?
     private var csv: CSVWriter?
     private var tableOpen = false
@@ -122,8 +123,12 @@ public final class ReportWriter {
     public init(directory: String, options: ReportOptions) throws {
         self.directory = directory
         self.options = options
-        xlsx = options.writeXLSX ? try XLSXWriter(path: directory + "/" + Self.workbookName) : nil
+        xlsx = options.writeXLSX ? XLSXLane(try XLSXWriter(path: directory + "/" + Self.workbookName)) : nil
     }
+
+    /// Waits for the workbook's lane, so nothing writes into `directory` after the writer is gone
+    /// (`OutputFolder` removes the folder when the body throws).
+    deinit { try? xlsx?.wait() }
 
     /// Opens `<name>.parquet`, `<name>.csv` and a sheet for `schema`.
     /// - Throws: `XLSXWriterError.misuse` when a table is already open or the name repeats,
@@ -139,7 +144,13 @@ public final class ReportWriter {
                                     keyValueMetadata: options.keyValueMetadata, createdBy: options.createdBy,
                                     rowGroupRows: options.rowGroupRows)
         if options.writeCSV { csv = try CSVWriter(path: base + ".csv", schema: schema) }
-        try xlsx?.beginSheet(schema)
+        xlsx?.submit { try $0.beginSheet(schema) }
+    }
+
+    /// Adds the sheet of `schema` as the previous workbook has it (`XLSXWriter.reuseSheet`);
+    /// `finish(base:)` must then name that workbook.
+    func reuseSheet(_ schema: TableSchema) {
+        xlsx?.submit { try $0.reuseSheet(schema) }
     }
 
     /// Appends one batch of the open table to every output.
@@ -147,7 +158,7 @@ public final class ReportWriter {
         guard tableOpen, let p = parquet else { throw XLSXWriterError.misuse("append without beginTable") }
         try p.write(batch)
         try csv?.write(batch)
-        try xlsx?.append(batch)
+        xlsx?.submit { try $0.append(batch) }
     }
 
     /// Closes the open table's files.
@@ -158,14 +169,16 @@ public final class ReportWriter {
         try p.close()
         try csv?.close()
         csv = nil
-        try xlsx?.endSheet()
+        xlsx?.submit { try $0.endSheet() }
     }
 
     /// Writes `summary.xlsx`. Call once after the last table.
     /// - Parameter base: the previous workbook, needed when `export` took sheets over from it.
+    /// - Throws: the first error of the workbook's lane, `ReportIOError`, `XLSXWriterError`.
     public func finish(base: String? = nil) throws {
         if tableOpen { try endTable() }
-        try xlsx?.close(base: (xlsx?.reusesSheets ?? false) ? base : nil)
+        xlsx?.submit { try $0.close(base: $0.reusesSheets ? base : nil) }
+        try xlsx?.wait()
     }
 
     /// Writes every table (one batch each, in order) into `out`, atomically (`OutputFolder`).
@@ -179,5 +192,30 @@ public final class ReportWriter {
             }
             try w.finish()
         }
+    }
+}
+
+/// The workbook is encoded and compressed (the largest part of an export: XML text and deflate)
+/// on a serial queue of its own, beside the Parquet and CSV encoding of the same batches, so an
+/// export on two cores takes about the time of its slower half. Work runs in submission order;
+/// after the first error the rest is skipped and `wait()` throws that error.
+final class XLSXLane: @unchecked Sendable {
+    private let writer: XLSXWriter
+    private let queue = DispatchQueue(label: "factorylog.report.xlsx")
+    /// Only touched on `queue`.
+    private var error: Error?
+
+    init(_ writer: XLSXWriter) { self.writer = writer }
+
+    func submit(_ work: @escaping @Sendable (XLSXWriter) throws -> Void) {
+        queue.async { [self] in
+            guard error == nil else { return }
+            do { try work(writer) } catch { self.error = error }
+        }
+    }
+
+    /// Waits for the work submitted so far. - Throws: its first error.
+    func wait() throws {
+        try queue.sync { if let error { throw error } }
     }
 }

@@ -123,7 +123,7 @@ extension ReportWriter {
             for (i, t) in tables.enumerated() {
                 if reusable[i] {
                     for f in files(of: t.schema.name) { try linkOrCopy(out + "/" + f, dir + "/" + f) }
-                    try w.xlsx?.reuseSheet(t.schema)
+                    w.reuseSheet(t.schema)
                     result.reused.append(t.schema.name)
                 } else {
                     let batch = try t.build()
