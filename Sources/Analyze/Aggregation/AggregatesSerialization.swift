@@ -66,7 +66,7 @@ extension Aggregates {
         func sid(_ s: String) -> UInt64 { ids[s]! }
 
         w.uvar(UInt64(usage.count))
-        for (k, v) in usage.sorted(by: { $0.key < $1.key }) {
+        for (k, v) in Self.ordered(usage, columns: 5, { o, k in o.add(day: k.day, k.source, k.provider, k.model, k.team, k.principal) }) {
             w.svar(Int64(k.day))
             for s in [k.source, k.provider, k.model, k.team, k.principal] { w.uvar(sid(s)) }
             for x in [v.requests, v.failed, v.denied, v.rateLimited, v.inputTokens, v.cacheReadTokens,
@@ -74,21 +74,21 @@ extension Aggregates {
             w.int128(v.costPico)
         }
         w.uvar(UInt64(latency.count))
-        for (k, v) in latency.sorted(by: { $0.key < $1.key }) {
+        for (k, v) in Self.ordered(latency, columns: 3, { o, k in o.add(day: k.day, k.source, k.provider, k.model) }) {
             w.svar(Int64(k.day))
             for s in [k.source, k.provider, k.model] { w.uvar(sid(s)) }
             w.histogram(v.latency)
             w.histogram(v.ttft)
         }
         w.uvar(UInt64(tools.count))
-        for (k, v) in tools.sorted(by: { $0.key < $1.key }) {
+        for (k, v) in Self.ordered(tools, columns: 3, { o, k in o.add(day: k.day, k.source, k.principal, k.tool) }) {
             w.svar(Int64(k.day))
             for s in [k.source, k.principal, k.tool] { w.uvar(sid(s)) }
             for x in [v.calls, v.succeeded, v.failed, v.denied, v.cancelled, v.unknown, v.retries] { w.svar(x) }
             w.histogram(v.duration)
         }
         w.uvar(UInt64(permissions.count))
-        for (k, v) in permissions.sorted(by: { $0.key < $1.key }) {
+        for (k, v) in Self.ordered(permissions, columns: 4, { o, k in o.add(day: k.day, k.source, k.principal, k.subject, k.reason.rawValue) }) {
             w.svar(Int64(k.day))
             for s in [k.source, k.principal, k.subject, k.reason.rawValue] { w.uvar(sid(s)) }
             w.svar(v)
@@ -104,6 +104,15 @@ extension Aggregates {
             w.svar(v.lastSeenMs)
         }
         return w.bytes
+    }
+
+    /// The entries of `map` in key order (the keys' `<`: day, then their strings), sorted on
+    /// string ranks (`RankedOrder`) rather than by comparing strings.
+    static func ordered<K, V>(_ map: [K: V], columns: Int, _ add: (inout RankedOrder, K) -> Void) -> [(key: K, value: V)] {
+        let entries = Array(map)
+        var order = RankedOrder(columns: columns, capacity: entries.count)
+        for e in entries { add(&order, e.key) }
+        return order.order().map { entries[$0] }
     }
 
     /// Decodes `serialized()` output.
