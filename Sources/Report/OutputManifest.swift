@@ -29,25 +29,32 @@ public struct ExportResult: Sendable, Equatable {
 /// from and the sizes of its files, so that the next export can take unchanged tables over
 /// (hard links; the workbook's members copied without recompressing) instead of encoding them
 /// again. A folder without a manifest, with a manifest of another layout, or whose files do not
-/// have the recorded sizes is written anew. Users never need the file; deleting it only makes
+/// have the recorded sizes and modification times is written anew. Users never need the file; deleting it only makes
 /// the next export write every table.
 struct OutputManifest: Codable, Equatable {
     static let fileName = ".factorylog-manifest.json"
-    static let layout = 1
+    static let layout = 2
 
     struct Table: Codable, Equatable {
         var name: String
         var digest: String?
-        /// File name → size in bytes.
-        var files: [String: Int64]
+        /// File name → size and modification time.
+        var files: [String: Stamp]
     }
 
     var layout: Int = Self.layout
     /// Digest of the `ReportOptions` (codec, metadata, which formats are written).
     var options: String
     var tables: [Table]
-    /// Size of `summary.xlsx`, nil when none was written.
-    var workbookSize: Int64?
+    /// `summary.xlsx`, nil when none was written.
+    var workbook: Stamp?
+
+    /// A file's size (bytes) and modification time (ns since the epoch): a file changed in place
+    /// after the export no longer matches (hard links share both with the file they link).
+    struct Stamp: Codable, Equatable {
+        var size: Int64
+        var mtimeNs: Int64
+    }
 
     static func read(in dir: String) -> OutputManifest? {
         guard let data = FileManager.default.contents(atPath: dir + "/" + fileName),
@@ -87,10 +94,10 @@ extension ReportWriter {
         let optionsDigest = options.digest
         var result = ExportResult()
 
-        func fileSize(_ path: String) -> Int64? {
+        func stamp(_ path: String) -> OutputManifest.Stamp? {
             var st = stat()
             guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
-            return Int64(st.st_size)
+            return .init(size: Int64(st.st_size), mtimeNs: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec))
         }
         func files(of name: String) -> [String] {
             var f = [name + ".parquet"]
@@ -102,13 +109,13 @@ extension ReportWriter {
         var reusable = Array(repeating: false, count: tables.count)
         if let previous, previous.options == optionsDigest, previous.tables.count == tables.count,
             zip(previous.tables, tables).allSatisfy({ $0.name == $1.schema.name }),
-            !options.writeXLSX || (previous.workbookSize != nil && fileSize(out + "/" + workbookName) == previous.workbookSize)
+            !options.writeXLSX || (previous.workbook != nil && stamp(out + "/" + workbookName) == previous.workbook)
         {
             for (i, t) in tables.enumerated() {
                 let p = previous.tables[i]
                 guard let d = t.digest, p.digest == d else { continue }
                 let names = files(of: t.schema.name)
-                reusable[i] = Set(p.files.keys) == Set(names) && names.allSatisfy { fileSize(out + "/" + $0) == p.files[$0] }
+                reusable[i] = Set(p.files.keys) == Set(names) && names.allSatisfy { stamp(out + "/" + $0) == p.files[$0] }
             }
         }
         if !reusable.isEmpty && reusable.allSatisfy({ $0 }) {
@@ -132,12 +139,12 @@ extension ReportWriter {
                     try w.endTable()
                     result.written.append(t.schema.name)
                 }
-                var sizes: [String: Int64] = [:]
-                for f in files(of: t.schema.name) { sizes[f] = fileSize(dir + "/" + f) ?? -1 }
+                var sizes: [String: OutputManifest.Stamp] = [:]
+                for f in files(of: t.schema.name) { sizes[f] = stamp(dir + "/" + f) ?? .init(size: -1, mtimeNs: 0) }
                 manifest.tables.append(.init(name: t.schema.name, digest: t.digest, files: sizes))
             }
             try w.finish(base: out + "/" + workbookName)
-            if options.writeXLSX { manifest.workbookSize = fileSize(dir + "/" + workbookName) }
+            if options.writeXLSX { manifest.workbook = stamp(dir + "/" + workbookName) }
             try manifest.write(in: dir)
         }
         return result

@@ -109,3 +109,21 @@ import ZIPFoundation
         #expect(try member(out + "/summary.xlsx", "xl/worksheets/sheet1.xml").contains("<v>7</v>"))
     }
 }
+
+extension OutputManifestTests {
+    @Test func aFileEditedInPlaceIsWrittenAgain() throws {
+        let dir = try makeTempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let out = dir + "/out"
+        let builds = Builds()
+        try ReportWriter.export(tables(builds, digestA: "state=1", requests: 7, status: "ok"), to: out, options: Self.options)
+        // Same size, other bytes and a later modification time: "requests\r\n8\r\n" for "…7…".
+        let csv = out + "/usage_daily.csv"
+        var times = [timespec(tv_sec: 2_000_000_000, tv_nsec: 0), timespec(tv_sec: 2_000_000_000, tv_nsec: 0)]
+        try Data("requests\r\n8\r\n".utf8).write(to: URL(fileURLWithPath: csv))
+        #expect(utimensat(AT_FDCWD, csv, &times, 0) == 0)
+        let r = try ReportWriter.export(tables(builds, digestA: "state=1", requests: 7, status: "ok"), to: out, options: Self.options)
+        #expect(r.written == ["usage_daily"] && r.reused == ["ingest_files"])
+        #expect(String(decoding: readBytes(csv), as: UTF8.self) == "requests\r\n7\r\n")
+    }
+}
