@@ -30,9 +30,17 @@ let package = Package(
             dependencies: [
                 "Ingest", "TableModel",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
-                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             resources: [.copy("Resources/prices.json")]
+        ),
+        // The engine: the SQLite state, the claim index and the pipeline (file I/O and the
+        // database live here; Analyze stays pure).
+        .target(
+            name: "Engine",
+            dependencies: [
+                "Ingest", "Analyze",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .target(
             name: "Report",
@@ -44,7 +52,7 @@ let package = Package(
         .executableTarget(
             name: "factorylog",
             dependencies: [
-                "Ingest", "Analyze", "Report",
+                "Ingest", "Analyze", "Engine", "Report",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -56,8 +64,8 @@ let package = Package(
             path: "Tests/Tools/write-test-tables"
         ),
         .testTarget(name: "IngestTests", dependencies: ["Ingest"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "AnalyzeTests", dependencies: ["Analyze", "Ingest"], exclude: ["Fixtures"]),
+        .testTarget(name: "AnalyzeTests", dependencies: ["Analyze", "Engine", "Ingest", .product(name: "GRDB", package: "GRDB.swift")], exclude: ["Fixtures"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Analyze"]),
-        .testTarget(name: "FactorylogTests", dependencies: ["factorylog", "Analyze", "Ingest", "Report"]),
+        .testTarget(name: "FactorylogTests", dependencies: ["factorylog", "Analyze", "Engine", "Ingest", "Report"]),
     ]
 )

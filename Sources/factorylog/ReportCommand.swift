@@ -1,4 +1,5 @@
 import Analyze
+import Engine
 import ArgumentParser
 import Foundation
 import Report

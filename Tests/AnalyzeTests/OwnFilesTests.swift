@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import Analyze
+@testable import Engine
 
 /// The run's own outputs and state are never read as logs, by whichever path they are reached.
 @Suite struct OwnFilesTests {

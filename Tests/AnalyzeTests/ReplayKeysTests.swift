@@ -4,6 +4,7 @@ import Ingest
 import Testing
 
 @testable import Analyze
+@testable import Engine
 
 /// Issue 10 item 3: tool calls and permission decisions copied into other files (a Claude Code
 /// resumed session, a subagent transcript) count once, the same for any `--jobs`, any file order

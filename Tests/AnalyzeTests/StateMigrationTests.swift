@@ -4,6 +4,7 @@ import Ingest
 import Testing
 
 @testable import Analyze
+@testable import Engine
 
 /// Issue 10 item 6: a state written before `ingest_files.inferred_instants` existed (schema
 /// "v1" only) gains the column through the "v2-inferred-instants" migration, its rows at 0.

@@ -4,6 +4,7 @@ import Ingest
 import Testing
 
 @testable import Analyze
+@testable import Engine
 
 /// A fresh temporary folder per test, removed at the end.
 private struct TempDir: ~Copyable {

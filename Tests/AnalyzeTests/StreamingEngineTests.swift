@@ -4,6 +4,7 @@ import Ingest
 import Testing
 
 @testable import Analyze
+@testable import Engine
 
 @Suite("Streaming engine: sparse percentiles and the claim index")
 struct StreamingEngineTests {

@@ -1,3 +1,4 @@
+import Analyze
 import Ingest
 
 /// Schema-1 de-duplication key sets (read only to migrate an old state).

@@ -1,3 +1,4 @@
+import Analyze
 import Foundation
 import Ingest
 

@@ -1,3 +1,4 @@
+import Analyze
 import Ingest
 
 /// Everything a run needs, resolved from the command line (the CLI builds it; Analyze never

@@ -1,3 +1,4 @@
+import Analyze
 import Ingest
 
 /// Dates written in file paths, for pruning with `--since`/`--until` before opening a file.

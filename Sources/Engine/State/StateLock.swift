@@ -1,3 +1,4 @@
+import Analyze
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

@@ -1,3 +1,4 @@
+import Analyze
 import Ingest
 
 /// How to read one file this run.

@@ -1,3 +1,4 @@
+import Analyze
 import Foundation
 
 /// Why the state file (`--state FILE`, issue 6) could not be opened or updated.
