@@ -205,7 +205,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="Regenerate the shipped LiteLLM price snapshot (dated union of releases).")
     parser.add_argument("--wheels", help="folder that already holds the wheels (else pip downloads them).")
     parser.add_argument("--output", default=DEFAULT_OUTPUT, help="snapshot path (default: the Analyze resource).")
+    parser.add_argument("--pinned-version", action="store_true", help="print the newest release of the range (the one `make parity` uses) and exit.")
     args = parser.parse_args()
+    if args.pinned_version:
+        print(RELEASES[-1][0])
+        return 0
 
     tables = []
     meta_releases = []

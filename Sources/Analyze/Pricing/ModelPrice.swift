@@ -314,6 +314,14 @@ public struct ModelPrice: Sendable, Hashable {
     /// Which `provider_specific_entry` multipliers apply: Anthropic (geo and speed), Bedrock (geo).
     let appliesGeo: Bool
     let appliesSpeed: Bool
+    /// Providers whose LiteLLM calculator is not given the service tier (`cost_per_token` in
+    /// `litellm/cost_calculator.py`: Fireworks, DeepSeek, Tencent, Perplexity, xAI, Lemonade, Dashscope).
+    let ignoresServiceTier: Bool
+    /// Perplexity's calculator (`litellm/llms/perplexity/cost_calculator.py`): flat prices, no
+    /// above-N tiers, cache writes billed as input.
+    let perplexityRules: Bool
+    /// Lemonade (self-hosted): LiteLLM bills 0 whatever the table says.
+    let alwaysFree: Bool
 
     /// - Parameters:
     ///   - tiers: in any order; duplicates of a threshold are merged (later wins).
@@ -361,7 +369,14 @@ public struct ModelPrice: Sendable, Hashable {
         self.xaiRules = provider == "xai"
         self.appliesSpeed = provider == "anthropic"
         self.appliesGeo = provider == "anthropic" || provider == "bedrock" || provider == "bedrock_converse"
+        self.ignoresServiceTier = Self.providersWithoutServiceTier.contains(provider ?? "")
+        self.perplexityRules = provider == "perplexity"
+        self.alwaysFree = provider == "lemonade"
     }
+
+    static let providersWithoutServiceTier: Set<String> = [
+        "fireworks_ai", "deepseek", "tencent", "perplexity", "xai", "lemonade", "dashscope", "qwencloud", "qwen_ai_platform",
+    ]
 
     /// The rates a standard-tier request with `promptTokens` prompt tokens pays (no off-peak).
     /// - Complexity: O(number of tiers), at most a handful.
@@ -388,8 +403,20 @@ public struct ModelPrice: Sendable, Hashable {
             }
             return r
         }
-        let schedule = context.serviceTier == .standard ? standard : (bySvc[context.serviceTier] ?? standard)
-        let level = schedule.level(promptTokens: p, inclusive: xaiRules)
+        let schedule = context.serviceTier == .standard || ignoresServiceTier
+            ? standard : (bySvc[context.serviceTier] ?? standard)
+        let level = perplexityRules ? 0 : schedule.level(promptTokens: p, inclusive: xaiRules)
+        if perplexityRules {
+            var r = schedule.rates[0]
+            if let op = offPeak, let ms = context.instantMs, op.isOpen(atMillis: ms) {
+                r.input = op.prices.input ?? r.input
+                r.output = op.prices.output ?? r.output
+                r.cacheRead = op.prices.cacheRead ?? schedule.levels[0].cacheRead ?? r.input
+            }
+            r.cacheWrite5m = r.input
+            r.cacheWrite1h = r.input
+            return r
+        }
         guard let op = offPeak, let ms = context.instantMs, op.isOpen(atMillis: ms) else {
             return schedule.rates[level]
         }
@@ -459,6 +486,7 @@ public struct ModelPrice: Sendable, Hashable {
         input: Int64, cacheRead: Int64, cacheWrite5m: Int64, cacheWrite1h: Int64, output: Int64, reasoning: Int64,
         context: PricingContext
     ) -> Int128 {
+        if alwaysFree { return 0 }
         let prompt = input &+ cacheRead &+ cacheWrite5m &+ cacheWrite1h
         let r = rates(promptTokens: prompt, context: context)
         let thinking = xaiRules ? 0 : min(max(reasoning, 0), output)
