@@ -33,6 +33,11 @@ import sys
 import tempfile
 
 TOLERANCE = 1e-9
+# Names LiteLLM 1.110.2 leaves unpriced or at $0 that our chain prices (listed in CONTRACT.md).
+OUR_CHAIN_ONLY = (
+    ("claude-sonnet-4-6@20260301", "vertex_ai"),  # a Vertex @date LiteLLM's table lacks: $0 there
+    ("mistral-large-2411", "mistral"),          # not in 1.110.2's table at all: stays unpriced for both
+)
 DAY = dt.datetime(2026, 11, 25, 12, 0, 0, tzinfo=dt.timezone.utc)  # a Wednesday
 
 
@@ -184,6 +189,9 @@ class Gen:
         # O. Kong
         for key in self.entries(lambda k, v: self.chat(v) and v.get("litellm_provider") == "openai" and "/" not in k, 4):
             self.add("kong", key, "openai", self.usage(25000, reads=5000, out=2000), "kong")
+        # P. names only our resolution chain prices (CONTRACT.md "Money", priced where LiteLLM is not)
+        for model, provider in OUR_CHAIN_ONLY:
+            self.add("litellm", model, provider, self.usage(30000, out=2000), "our chain only")
         return self.requests
 
 
@@ -349,13 +357,14 @@ def check(args) -> int:
             missing.append(q["id"])
             continue
         ours = float(row["cost_usd"])
-        if theirs is None:
+        if q["rule"] == "our chain only" or theirs is None:
             continue
         if int(row["unpriced_requests"]) > 0 and theirs > 0:
             unpriced.append((q, row))
         elif abs(ours - theirs) > TOLERANCE * max(abs(theirs), abs(ours)):
             differ.append((q, ours, theirs, row["model"]))
-    we_only = [q for q in requests if q["litellm_cost"] is None and q["id"] in rows and int(rows[q["id"]]["unpriced_requests"]) == 0]
+    we_only = [q for q in requests if not q["litellm_cost"] and q["id"] in rows and int(rows[q["id"]]["unpriced_requests"]) == 0
+               and float(rows[q["id"]]["cost_usd"]) > 0]
     print(f"parity with litellm {data['litellm']}: {len(requests)} requests, {len({q['model'] for q in requests})} model names, "
           f"sources {sorted({q['source'] for q in requests})}")
     print(f"  differing by more than {TOLERANCE} relative: {len(differ)}")
@@ -367,7 +376,7 @@ def check(args) -> int:
     for q, row in unpriced[:20]:
         print(f"    UNPRICED {q['id']} {q['source']} {q['provider']}/{q['model']} [{q['rule']}] litellm {q['litellm_cost']!r}")
     for q in we_only[:20]:
-        print(f"    WE-ONLY {q['id']} {q['provider']}/{q['model']} -> {rows[q['id']]['model']}: {q.get('litellm_error', '')[:100]}")
+        print(f"    WE-ONLY {q['id']} {q['provider']}/{q['model']} -> {rows[q['id']]['model']} ours {rows[q['id']]['cost_usd']} litellm {q['litellm_cost']!r} {q.get('litellm_error', '')[:60]}")
     for m in missing[:20]:
         print(f"    MISSING {m}")
     if args.write_subset:
