@@ -90,6 +90,13 @@ OFF_PEAK_FIELDS = (
     "cache_read_input_token_cost", "cache_creation_input_token_cost", REASONING_FIELD,
 )
 TEXT_FIELDS = ("litellm_provider", "mode")
+# The vendors whose every model id of the range must stay priced (issue 10): their price keys as
+# LiteLLM lists them for the first-party APIs and Vertex.
+VENDOR_PROVIDERS = ("anthropic", "openai", "gemini", "vertex_ai-language-models", "vertex_ai-anthropic_models")
+VENDOR_MODES = ("chat", "responses", "completion")
+DEFAULT_IDS_OUTPUT = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "AnalyzeTests", "Fixtures", "pricing", "release-model-ids.json"
+)
 DEFAULT_OUTPUT = os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "..", "Sources", "Analyze", "Resources", "prices.json"
 )
@@ -246,6 +253,15 @@ def main() -> int:
     }
     output = os.path.abspath(args.output)
     size = write_snapshot(snapshot, meta, output)
+    # Every Anthropic, OpenAI and Gemini model id of any release, for the snapshot test.
+    ids: dict[str, list[str]] = {}
+    for version, day, table in tables:
+        for key, entry in table.items():
+            if entry.get("litellm_provider") in VENDOR_PROVIDERS and entry.get("mode", "chat") in VENDOR_MODES:
+                ids.setdefault(key, []).append(version)
+    with open(DEFAULT_IDS_OUTPUT, "w", encoding="utf-8") as f:
+        json.dump({"releases": [r[0] for r in RELEASES], "ids": {k: ids[k] for k in sorted(ids)}}, f, indent=0, sort_keys=True)
+        f.write("\n")
     print(f"wrote {output}: {len(snapshot)} priced models ({dated} with dated versions, {retired} retired), {size} bytes", file=sys.stderr)
     return 0
 
