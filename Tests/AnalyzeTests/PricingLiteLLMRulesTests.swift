@@ -228,6 +228,17 @@ struct PricingLiteLLMRulesTests {
         #expect(Pricer.pricedCost(of: call, entry: opus) == 22_500_000_000)
     }
 
+    @Test("the shipped snapshot keeps entries priced only by tiered_pricing (dashscope/qwen-flash)")
+    func tieredOnlyEntriesKept() throws {
+        let table = try PriceTable.bundled()
+        let qwen = try #require(table.price(forKey: "dashscope/qwen-flash"))
+        #expect(qwen.base.input == nil)
+        #expect(qwen.rangeTiers.count == 2)
+        // 100 000 prompt tokens: tier (0, 256 000] at 5e-08 in, 4e-07 out (1.110.2):
+        // 100 000 × 5e-08 + 1 000 × 4e-07 = 0.005 + 0.0004 = 0.0054 USD
+        #expect(Self.cost(qwen, input: 100_000, output: 1_000) == 5_400_000_000)
+    }
+
     @Test("every Anthropic, OpenAI and Gemini model id of any release of the range is priced")
     func everyVendorIDPriced() throws {
         let url = PricingFixtures.folder.appendingPathComponent("release-model-ids.json")
