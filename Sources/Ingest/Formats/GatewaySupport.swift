@@ -75,13 +75,21 @@ enum GatewaySupport {
     /// absent leave the call as it is. Allocates only for an unusual geography name.
     static func readPricingContext(_ u: JSONValue?, into call: inout LLMCall) {
         guard let u, u.kind == .object else { return }
-        if let t = u["service_tier"], t.kind == .string { call.serviceTier = serviceTier(t) }
-        if let g = u["inference_geo"], g.kind == .string {
-            if g.stringEquals("us") { call.inferenceGeo = "us" }
-            else if g.stringEquals("global") { call.inferenceGeo = "global" }
-            else { call.inferenceGeo = string(g)?.lowercased() ?? "" }
+        // One pass over the members (a response object can be large).
+        u.forEachMember { k, v in
+            guard v.kind == .string else { return true }
+            let k = Key(k)
+            if k("service_tier") {
+                call.serviceTier = serviceTier(v)
+            } else if k("inference_geo") {
+                if v.stringEquals("us") { call.inferenceGeo = "us" }
+                else if v.stringEquals("global") { call.inferenceGeo = "global" }
+                else { call.inferenceGeo = string(v)?.lowercased() ?? "" }
+            } else if k("speed") {
+                call.fastMode = v.stringEquals("fast")
+            }
+            return true
         }
-        if let s = u["speed"], s.kind == .string { call.fastMode = s.stringEquals("fast") }
     }
 
     /// `ServiceTier(reported:)` of a string value, without allocating for the usual names.
