@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN := .build/release/factorylog
 DEBUG_BIN := .build/debug/factorylog
 
-.PHONY: help deps venv build run test bench bench-quick lint clean
+.PHONY: help deps venv build run test parity bench bench-quick lint clean
 
 help: ## Show this help.
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-8s %s\n", $$1, $$2}'
@@ -41,6 +41,17 @@ test: deps venv ## Build and run all tests (Swift unit tests, then the acceptanc
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	FACTORYLOG_BIN=$(DEBUG_BIN) $(PY) -m pytest -q Tests/acceptance
+
+LITELLM_VERSION := $(shell python3 Scripts/update-prices.py --pinned-version)
+PARITY_DIR := Tests/acceptance/parity
+
+parity: deps venv ## Install the pinned litellm release, regenerate the parity requests and compare our costs with litellm.completion_cost.
+	$(VENV)/bin/pip install -q --disable-pip-version-check "litellm==$(LITELLM_VERSION)"
+	$(SWIFT) build --product factorylog
+	LITELLM_LOCAL_MODEL_COST_MAP=True $(PY) Scripts/parity.py generate --out $(PARITY_DIR) \
+	  --table "$$(LITELLM_LOCAL_MODEL_COST_MAP=True $(PY) -c 'import litellm, os; print(os.path.join(os.path.dirname(litellm.__file__), "model_prices_and_context_window_backup.json"))' 2>/dev/null)"
+	LITELLM_LOCAL_MODEL_COST_MAP=True $(PY) Scripts/parity.py check --bin $(DEBUG_BIN) --dir $(PARITY_DIR) --write-subset \
+	  --table "$$(LITELLM_LOCAL_MODEL_COST_MAP=True $(PY) -c 'import litellm, os; print(os.path.join(os.path.dirname(litellm.__file__), "model_prices_and_context_window_backup.json"))' 2>/dev/null)"
 
 bench: deps venv ## Run the benchmarks: scanner and decompression throughput, then end to end against DuckDB.
 	Benchmarks/bench.sh

@@ -131,10 +131,10 @@ struct PricingCostTests {
     @Test("several tiers: the highest exceeded tier wins for each bucket it lists")
     func severalTiers() {
         let price = ModelPrice(
-            base: ListedPrices(input: 1_000_000, output: 2_000_000),
+            base: ListedPrices(input: 1_000_000_000_000, output: 2_000_000_000_000),
             tiers: [
-                PriceTier(thresholdTokens: 256_000, prices: ListedPrices(output: 8_000_000)),
-                PriceTier(thresholdTokens: 128_000, prices: ListedPrices(input: 3_000_000, output: 4_000_000)),
+                PriceTier(thresholdTokens: 256_000, prices: ListedPrices(output: 8_000_000_000_000)),
+                PriceTier(thresholdTokens: 128_000, prices: ListedPrices(input: 3_000_000_000_000, output: 4_000_000_000_000)),
             ])
         // 100 000 prompt tokens: base. 100 000·1 000 000 + 10·2 000 000 = 100 000 000 000 + 20 000 000 = 100 020 000 000
         #expect(price.costPico(input: 100_000, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 10) == 100_020_000_000)

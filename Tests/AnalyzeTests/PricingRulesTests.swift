@@ -7,7 +7,7 @@ import Testing
 @Suite("Pricing rules: logged zero, overlays, regional Bedrock keys")
 struct PricingRulesTests {
     /// $3 / $15 per Mtok: 3 000 000 and 15 000 000 pico per token.
-    static let sonnet = ModelPrice(base: ListedPrices(input: 3_000_000, output: 15_000_000, cacheRead: 300_000, cacheWrite5m: 3_750_000, cacheWrite1h: 6_000_000))
+    static let sonnet = ModelPrice(base: ListedPrices(input: 3_000_000_000_000, output: 15_000_000_000_000, cacheRead: 300_000_000_000, cacheWrite5m: 3_750_000_000_000, cacheWrite1h: 6_000_000_000_000))
 
     func call(model: String, input: Int64, output: Int64, logged: Double?) -> LLMCall {
         var c = LLMCall(instantMs: 0)
@@ -51,16 +51,16 @@ struct PricingRulesTests {
         #expect(table.snapshotID == "litellm-1+custom:a.json+custom:b.json")
         #expect(table.price(forKey: "claude-sonnet-4-5") == Self.sonnet)
         // 2.5e-6 USD = 2 500 000 pico; 1e-5 USD = 10 000 000 pico
-        #expect(table.price(forKey: "gpt-4o")?.base.input == 2_500_000)
-        #expect(table.price(forKey: "gpt-4o")?.base.output == 10_000_000)
+        #expect(table.price(forKey: "gpt-4o")?.base.input == 2_500_000_000_000)
+        #expect(table.price(forKey: "gpt-4o")?.base.output == 10_000_000_000_000)
         #expect(table.price(forKey: "mine")?.base.input == 0)
     }
 
     @Test("a regional Bedrock key is tried before the region prefix is stripped")
     func regionalKey() {
         // us.anthropic.claude-opus-4-6-v1 at a 10 % premium over anthropic.claude-opus-4-6-v1.
-        let regional = ModelPrice(base: ListedPrices(input: 5_500_000, output: 27_500_000, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0))
-        let global = ModelPrice(base: ListedPrices(input: 5_000_000, output: 25_000_000, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0))
+        let regional = ModelPrice(base: ListedPrices(input: 5_500_000_000_000, output: 27_500_000_000_000, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0))
+        let global = ModelPrice(base: ListedPrices(input: 5_000_000_000_000, output: 25_000_000_000_000, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0))
         let pricer = Pricer(
             table: PriceTable(prices: ["us.anthropic.claude-opus-4-6-v1": regional, "anthropic.claude-opus-4-6-v1": global], snapshotID: "t"),
             aliases: nil)
@@ -72,7 +72,7 @@ struct PricingRulesTests {
 
     @Test("factorylog prices: every lookup in order, the provider key first when a provider is given")
     func steps() {
-        let mistral = ModelPrice(base: ListedPrices(input: 500_000, output: 1_500_000))
+        let mistral = ModelPrice(base: ListedPrices(input: 500_000_000_000, output: 1_500_000_000_000))
         let pricer = Pricer(table: PriceTable(prices: ["mistral/mistral-large-latest": mistral], snapshotID: "t"), aliases: nil)
         let bare = pricer.resolutionSteps("mistral-large-latest")
         #expect(bare.steps == [Pricer.ResolutionStep(step: "as logged", key: "mistral-large-latest", found: false)])
@@ -90,7 +90,7 @@ struct PricingRulesTests {
 
     @Test("a Vertex three-digit version is a version suffix; other digit runs are not")
     func vertexVersion() {
-        let flash = ModelPrice(base: ListedPrices(input: 300_000, output: 2_500_000))
+        let flash = ModelPrice(base: ListedPrices(input: 300_000_000_000, output: 2_500_000_000_000))
         let pricer = Pricer(table: PriceTable(prices: ["gemini-2.5-flash": flash, "gpt-4": flash], snapshotID: "t"), aliases: nil)
         #expect(pricer.resolve("gemini-2.5-flash-001").key == "gemini-2.5-flash")
         #expect(pricer.resolve("vertex_ai/gemini-2.5-flash-002").key == "gemini-2.5-flash")

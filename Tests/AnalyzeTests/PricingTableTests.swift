@@ -78,16 +78,16 @@ struct PricingPicoTests {
 
 @Suite("Pricing: price tables")
 struct PricingTableTests {
-    @Test("the cases' table loads with prices in pico-dollars and a custom id")
+    @Test("the cases' table loads with prices in atto-dollars and a custom id")
     func caseTable() throws {
         let table = try PricingFixtures.caseTable()
         #expect(table.snapshotID == "custom:prices.json")
         #expect(table.count == 10)
         let sonnet = try #require(table.price(forKey: "claude-sonnet-4-5"))
         // 3e-06, 1.5e-05, 3e-07, 3.75e-06, 6e-06 USD/token
-        #expect(sonnet.base == ListedPrices(input: 3_000_000, output: 15_000_000, cacheRead: 300_000, cacheWrite5m: 3_750_000, cacheWrite1h: 6_000_000))
+        #expect(sonnet.base == ListedPrices(input: 3_000_000_000_000, output: 15_000_000_000_000, cacheRead: 300_000_000_000, cacheWrite5m: 3_750_000_000_000, cacheWrite1h: 6_000_000_000_000))
         // _above_200k_tokens: 6e-06, 2.25e-05, 6e-07, 7.5e-06; no 1-hour tier price.
-        #expect(sonnet.tiers == [PriceTier(thresholdTokens: 200_000, prices: ListedPrices(input: 6_000_000, output: 22_500_000, cacheRead: 600_000, cacheWrite5m: 7_500_000))])
+        #expect(sonnet.tiers == [PriceTier(thresholdTokens: 200_000, prices: ListedPrices(input: 6_000_000_000_000, output: 22_500_000_000_000, cacheRead: 600_000_000_000, cacheWrite5m: 7_500_000_000_000))])
         #expect(sonnet.provider == "anthropic")
         #expect(sonnet.mode == "chat")
     }
@@ -114,16 +114,16 @@ struct PricingTableTests {
         let table = try PriceTable(jsonData: Data(json.utf8), path: "test.json", defaultID: "custom:test.json")
         #expect(table.snapshotID == "litellm-9.9.9")
         #expect(Set(table.keys) == ["strings", "half", "tiers"])
-        #expect(table.price(forKey: "strings")?.base == ListedPrices(input: 300_000, output: 1_200_000))
-        // 35 937.5 pico → 35 938 (half-even); an explicit 0 stays a price of 0.
-        #expect(table.price(forKey: "half")?.base == ListedPrices(input: 35_938, cacheRead: 0))
+        #expect(table.price(forKey: "strings")?.base == ListedPrices(input: 300_000_000_000, output: 1_200_000_000_000))
+        // 3.59375e-08 USD = 35 937 500 000 atto-dollars, exact (no pico rounding); an explicit 0 stays 0.
+        #expect(table.price(forKey: "half")?.base == ListedPrices(input: 35_937_500_000, cacheRead: 0))
         #expect(table.price(forKey: "half")?.baseRates.cacheRead == 0)
         #expect(table.price(forKey: "no-prices") == nil)
         #expect(table.price(forKey: "bad-price") == nil)
         let tiers = try #require(table.price(forKey: "tiers")).tiers
         #expect(tiers == [
-            PriceTier(thresholdTokens: 128_000, prices: ListedPrices(input: 2_000_000, output: 3_000_000)),
-            PriceTier(thresholdTokens: 200_000, prices: ListedPrices(cacheWrite1h: 4_000_000)),
+            PriceTier(thresholdTokens: 128_000, prices: ListedPrices(input: 2_000_000_000_000, output: 3_000_000_000_000)),
+            PriceTier(thresholdTokens: 200_000, prices: ListedPrices(cacheWrite1h: 4_000_000_000_000)),
         ])
     }
 
@@ -146,9 +146,9 @@ struct PricingTableTests {
         #expect(table.snapshotID.count > "litellm-".count)
         #expect(table.count > 1_000)
         // gpt-4o: 2.5e-06 in, 1e-05 out, 1.25e-06 cached.
-        #expect(table.price(forKey: "gpt-4o")?.base == ListedPrices(input: 2_500_000, output: 10_000_000, cacheRead: 1_250_000))
+        #expect(table.price(forKey: "gpt-4o")?.base == ListedPrices(input: 2_500_000_000_000, output: 10_000_000_000_000, cacheRead: 1_250_000_000_000))
         // claude-sonnet-4-5: 3e-06 in, 1.5e-05 out, 3e-07 read, 3.75e-06 5-minute and 6e-06 1-hour writes.
-        #expect(table.price(forKey: "claude-sonnet-4-5")?.base == ListedPrices(input: 3_000_000, output: 15_000_000, cacheRead: 300_000, cacheWrite5m: 3_750_000, cacheWrite1h: 6_000_000))
+        #expect(table.price(forKey: "claude-sonnet-4-5")?.base == ListedPrices(input: 3_000_000_000_000, output: 15_000_000_000_000, cacheRead: 300_000_000_000, cacheWrite5m: 3_750_000_000_000, cacheWrite1h: 6_000_000_000_000))
         let pricer = Pricer(table: table, aliases: nil)
         #expect(pricer.snapshotID == table.snapshotID)
         #expect(pricer.resolve("gpt-4o-2024-08-06").isPriced)

@@ -8,8 +8,9 @@ import Ingest
 /// one per distinct logged model name.
 public protocol CallCosting: Sendable {
     associatedtype Resolution: Sendable
-    /// Resolves a model name as logged (alias file, route / region / version / vendor steps).
-    func resolve(_ loggedModel: String) -> Resolution
+    /// Resolves a model name as logged, with the record's provider (empty when unknown): provider
+    /// key, alias file, route / region / version / vendor steps.
+    func resolve(_ loggedModel: String, provider: String) -> Resolution
     /// The price key of a resolution; the name as logged when it could not be priced.
     func priceKey(of resolution: Resolution) -> String
     /// The call's cost in pico-dollars (1e-12 USD) and whether it could not be priced (then 0).
@@ -40,7 +41,7 @@ public struct CallCoster: CallCosting {
         public var priced: Bool
     }
 
-    public func resolve(_ loggedModel: String) -> Resolved {
+    public func resolve(_ loggedModel: String, provider: String) -> Resolved {
         let r = resolveName(loggedModel)
         return Resolved(key: r.key, priced: r.priced)
     }

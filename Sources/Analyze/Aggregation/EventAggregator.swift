@@ -78,8 +78,9 @@ public struct EventAggregator<Coster: CallCosting>: Sendable {
     /// Tool keys of the duplicates in `pending` (slot −1 − i), never counted.
     var duplicateKeys: [ToolKey] = []
 
-    var resolutions: [String: (key: String, resolution: Coster.Resolution)] = [:]
+    var resolutions: [ModelAndProvider: (key: String, resolution: Coster.Resolution)] = [:]
     var lastModel: String? = nil
+    var lastProvider: String = ""
     var lastResolution: (key: String, resolution: Coster.Resolution)? = nil
 
     /// - Parameters:
@@ -93,24 +94,26 @@ public struct EventAggregator<Coster: CallCosting>: Sendable {
     }
 
     @inline(__always)
-    mutating func resolve(_ model: String) -> (key: String, resolution: Coster.Resolution) {
-        if let m = lastModel, m == model, let r = lastResolution { return r }
+    mutating func resolve(_ model: String, provider: String) -> (key: String, resolution: Coster.Resolution) {
+        if let m = lastModel, m == model, lastProvider == provider, let r = lastResolution { return r }
         let r: (key: String, resolution: Coster.Resolution)
-        if let cached = resolutions[model] {
+        let pair = ModelAndProvider(model: model, provider: provider)
+        if let cached = resolutions[pair] {
             r = cached
         } else {
-            let res = coster.resolve(model)
+            let res = coster.resolve(model, provider: provider)
             r = (coster.priceKey(of: res), res)
-            resolutions[model] = r
+            resolutions[pair] = r
         }
         lastModel = model
+        lastProvider = provider
         lastResolution = r
         return r
     }
 
     /// Adds one model call: usage, cost, latency / TTFT, unpriced.
     public mutating func add(_ call: LLMCall) {
-        let (key, resolution) = resolve(call.model)
+        let (key, resolution) = resolve(call.model, provider: call.provider)
         let (pico, isUnpriced) = coster.cost(of: call, resolved: resolution)
         let day = calendar.day(ofMillis: call.instantMs)
         let s = usage.slot(

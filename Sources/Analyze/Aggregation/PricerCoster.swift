@@ -5,9 +5,9 @@ import Ingest
 ///     let coster = PricerCoster(pricer: pricer, costSource: .auto)
 ///     var agg = EventAggregator(source: "litellm", calendar: cal, coster: coster)
 ///
-/// Resolution follows `Pricer.resolve` (`CONTRACT.md`, "Money": alias, as logged, route,
-/// region, version/date, vendor); the aggregator caches one `ResolvedModel` per distinct logged
-/// name, so each name is resolved once per aggregator.
+/// Resolution follows `Pricer.resolve` (`CONTRACT.md`, "Money": provider key, alias, as logged,
+/// route, region, version/date, vendor); the aggregator caches one `ResolvedModel` per distinct
+/// (logged name, provider), so each pair is resolved once per aggregator.
 public struct PricerCoster: CallCosting {
     public let pricer: Pricer
     public let costSource: CostSource
@@ -17,7 +17,9 @@ public struct PricerCoster: CallCosting {
         self.costSource = costSource
     }
 
-    public func resolve(_ loggedModel: String) -> ResolvedModel { pricer.resolve(loggedModel) }
+    public func resolve(_ loggedModel: String, provider: String) -> ResolvedModel {
+        pricer.resolve(loggedModel, provider: provider.isEmpty ? nil : provider, trace: nil)
+    }
 
     public func priceKey(of resolution: ResolvedModel) -> String { resolution.key }
 

@@ -27,6 +27,31 @@ public enum Pico {
     /// - Returns: the amount in pico-dollars, or `nil` when the text is not a number or the amount
     ///   does not fit in `Int128` (about 1.7e26 USD).
     public static func fromDecimalText<S: StringProtocol>(_ text: S) -> Int128? {
+        fromDecimalText(text, decimals: 12)
+    }
+
+    /// Atto-dollars (1e-18 USD) per pico-dollar: the unit prices are held in (`ListedPrices`).
+    public static let attoPerPico: Int128 = 1_000_000
+
+    /// Converts decimal text of a USD amount to atto-dollars (1e-18 USD), rounded half-even: the
+    /// unit per-token prices are held in, so a price such as `3.59375e-08` (35 937.5 pico) is exact.
+    public static func attoFromDecimalText<S: StringProtocol>(_ text: S) -> Int128? {
+        fromDecimalText(text, decimals: 18)
+    }
+
+    /// `a / b` rounded half-even (b > 0).
+    public static func divRoundHalfEven(_ a: Int128, _ b: Int128) -> Int128 {
+        precondition(b > 0, "divisor must be positive: \(b)")
+        var q = a / b
+        var r = a % b
+        if r < 0 { q -= 1; r += b }
+        let twice = r * 2
+        if twice > b || (twice == b && q % 2 != 0) { q += 1 }
+        return q
+    }
+
+    /// Converts decimal text to an integer count of 10^-`decimals` USD, rounded half-even.
+    static func fromDecimalText<S: StringProtocol>(_ text: S, decimals: Int) -> Int128? {
         var bytes = Array(text.utf8)[...]
         while let f = bytes.first, f == 0x20 || f == 0x09 { bytes = bytes.dropFirst() }
         while let l = bytes.last, l == 0x20 || l == 0x09 { bytes = bytes.dropLast() }
@@ -71,8 +96,8 @@ public enum Pico {
         }
         guard bytes.isEmpty else { return nil }
         if digits.isEmpty { return 0 }
-        // pico = D × 10^(scale + 12), rounded half-even.
-        let shift = scale + 12
+        // units = D × 10^(scale + decimals), rounded half-even.
+        let shift = scale + decimals
         var kept = digits.count + min(shift, 0)  // digits left of the pico point
         var roundUp = false
         if shift < 0 {

@@ -14,15 +14,23 @@ public enum CostSource: String, Sendable, Hashable, CaseIterable {
 public struct ResolvedModel: Sendable, Hashable {
     /// The price key found, or the name as logged when unpriced (the `model` column).
     public var key: String
-    /// The price of `key`; nil when unpriced.
-    public var price: ModelPrice?
+    /// Every price of `key` (dated versions for the shipped snapshot); nil when unpriced.
+    public var entry: PriceEntry?
 
-    public init(key: String, price: ModelPrice?) {
+    public init(key: String, entry: PriceEntry?) {
         self.key = key
-        self.price = price
+        self.entry = entry
     }
 
-    public var isPriced: Bool { price != nil }
+    /// An undated price (tests, programmatic tables).
+    public init(key: String, price: ModelPrice?) {
+        self.init(key: key, entry: price.map(PriceEntry.init(undated:)))
+    }
+
+    /// The newest price of `key`; nil when unpriced.
+    public var price: ModelPrice? { entry?.latest }
+
+    public var isPriced: Bool { entry != nil }
 }
 
 /// Resolves model names to prices and computes exact costs (`CONTRACT.md` "Money").
@@ -98,7 +106,8 @@ public struct Pricer: Sendable {
         var name = Substring(loggedModel)
         var stepName = "as logged"
         func hit(_ candidate: Substring) -> ResolvedModel? {
-            let found = table.price(forKey: candidate).map { ResolvedModel(key: String(candidate), price: $0) }
+            let key = String(candidate)
+            let found = table.entry(forKey: key).map { ResolvedModel(key: key, entry: $0) }
             trace?(stepName, String(candidate), found != nil)
             return found
         }
@@ -228,12 +237,20 @@ public struct Pricer: Sendable {
                 return (pico, false)
             }
         }
-        if source != .logged, let price = resolved.price {
-            return (price.costPico(
-                input: call.inputTokens, cacheRead: call.cacheReadTokens, cacheWrite5m: call.cacheWrite5mTokens,
-                cacheWrite1h: call.cacheWrite1hTokens, output: call.outputTokens), false)
+        if source != .logged, let entry = resolved.entry {
+            return (Self.pricedCost(of: call, entry: entry), false)
         }
         return (0, true)
+    }
+
+    /// The priced cost of a call (`CONTRACT.md` "Money"): the entry's price in force on the call's
+    /// instant, with the call's service tier, off-peak instant, geography, speed and reasoning.
+    @inline(__always)
+    public static func pricedCost(of call: LLMCall, entry: PriceEntry) -> Int128 {
+        entry.price(atMillis: call.instantMs).costPico(
+            input: call.inputTokens, cacheRead: call.cacheReadTokens, cacheWrite5m: call.cacheWrite5mTokens,
+            cacheWrite1h: call.cacheWrite1hTokens, output: call.outputTokens, reasoning: call.reasoningTokens,
+            context: PricingContext(call: call))
     }
 
     /// Pico-dollars to USD, correctly rounded (see `Pico.usd(fromPico:)`).
@@ -245,7 +262,7 @@ public struct Pricer: Sendable {
 /// A value type: give each task its own copy (no locks on the hot path).
 public struct ModelResolutionCache: Sendable {
     public let pricer: Pricer
-    private var resolved: [String: ResolvedModel] = [:]
+    private var resolved: [ModelAndProvider: ResolvedModel] = [:]
     /// Beyond this many distinct names, new names are resolved without being remembered.
     public static let capacity = 65_536
 
@@ -253,13 +270,24 @@ public struct ModelResolutionCache: Sendable {
 
     /// The resolution of `loggedModel`, computed on first sight.
     /// - Complexity: one dictionary lookup for a name already seen.
-    public mutating func resolve(_ loggedModel: String) -> ResolvedModel {
-        if let hit = resolved[loggedModel] { return hit }
-        let r = pricer.resolve(loggedModel)
-        if resolved.count < Self.capacity { resolved[loggedModel] = r }
+    public mutating func resolve(_ loggedModel: String, provider: String = "") -> ResolvedModel {
+        let key = ModelAndProvider(model: loggedModel, provider: provider)
+        if let hit = resolved[key] { return hit }
+        let r = pricer.resolve(loggedModel, provider: provider.isEmpty ? nil : provider, trace: nil)
+        if resolved.count < Self.capacity { resolved[key] = r }
         return r
     }
 
     /// Distinct names remembered.
     public var count: Int { resolved.count }
+}
+
+/// A (logged model, record provider) pair: the unit name resolution is cached by.
+public struct ModelAndProvider: Sendable, Hashable {
+    public var model: String
+    public var provider: String
+    public init(model: String, provider: String) {
+        self.model = model
+        self.provider = provider
+    }
 }

@@ -105,6 +105,37 @@ public struct DedupClaim: Sendable, Hashable {
     }
 }
 
+/// The service tier a response reports it was served at (`usage.service_tier`, the response's
+/// `service_tier`), as LiteLLM maps it onto price-field suffixes (`get_service_tier_cost_key` in
+/// `litellm/litellm_core_utils/llm_cost_calc/utils.py`): `flex` → `_flex`, `priority` and `fast`
+/// → `_priority`, `ultrafast` → `_ultrafast`, `balanced` → `_balanced`; anything else (`standard`,
+/// `default`, `auto`, `batch`, absent) is the standard price.
+public enum ServiceTier: UInt8, Sendable, Hashable, CaseIterable {
+    case standard, flex, priority, ultrafast, balanced
+
+    /// The price-field suffix (`_flex`, ...), nil for `standard`.
+    public var fieldSuffix: String? {
+        switch self {
+        case .standard: nil
+        case .flex: "_flex"
+        case .priority: "_priority"
+        case .ultrafast: "_ultrafast"
+        case .balanced: "_balanced"
+        }
+    }
+
+    /// LiteLLM's mapping of a reported tier name (case-insensitive).
+    public init(reported name: String) {
+        switch name.lowercased() {
+        case "flex": self = .flex
+        case "priority", "fast": self = .priority
+        case "ultrafast": self = .ultrafast
+        case "balanced": self = .balanced
+        default: self = .standard
+        }
+    }
+}
+
 /// One billed model response (`llm_call`).
 public struct LLMCall: Sendable, Hashable {
     /// Request start, UTC epoch milliseconds.
@@ -138,6 +169,13 @@ public struct LLMCall: Sendable, Hashable {
     public var errorType: String = ""
     /// A cost the record itself carries (e.g. LiteLLM `response_cost`), in USD.
     public var loggedCostUSD: Double? = nil
+    /// The service tier the response reports (`usage.service_tier`); `.standard` when none.
+    public var serviceTier: ServiceTier = .standard
+    /// Where the request was served (Anthropic `usage.inference_geo`, lower case: `us`, `global`);
+    /// empty when not reported. Priced by an entry's `provider_specific_entry` multiplier.
+    public var inferenceGeo: String = ""
+    /// Anthropic fast mode (`usage.speed` = `fast`): priced by `provider_specific_entry.fast`.
+    public var fastMode: Bool = false
 
     public init(instantMs: Int64) { self.instantMs = instantMs }
 

@@ -219,6 +219,7 @@ public struct ClaudeCodeDecoder: LogDecoder {
         } else if let u = usage {
             // an implausible count rejects the line; tool uses already read stay pending
             guard Self.readUsage(u, into: &call) else { return .undecodable }
+            GatewaySupport.readPricingContext(u, into: &call)
             call.loggedCostUSD = f.costUSD?.double
         }
         call.dedup = Self.claim(f, message: msg, isSidechain: sidechain, total: call.totalTokens)

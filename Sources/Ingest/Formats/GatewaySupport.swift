@@ -66,6 +66,40 @@ enum GatewaySupport {
         isNonEmptyString(a) ? a : isNonEmptyString(b) ? b : isNonEmptyString(c) ? c : isNonEmptyString(d) ? d : nil
     }
 
+    // MARK: - Pricing context
+
+    /// The served service tier, inference geography and speed of a usage object or response
+    /// (`service_tier`, `inference_geo`, `speed`), as LiteLLM reads them for pricing
+    /// (`_served_service_tier` in `litellm/cost_calculator.py`; `get_provider_specific_geo_multiplier`
+    /// and `get_provider_specific_speed_multiplier` in `llm_cost_calc/utils.py`). Members that are
+    /// absent leave the call as it is. Allocates only for an unusual geography name.
+    static func readPricingContext(_ u: JSONValue?, into call: inout LLMCall) {
+        guard let u, u.kind == .object else { return }
+        // One pass over the members (a response object can be large).
+        u.forEachMember { k, v in
+            guard v.kind == .string else { return true }
+            let k = Key(k)
+            if k("service_tier") {
+                call.serviceTier = serviceTier(v)
+            } else if k("inference_geo") {
+                if v.stringEquals("us") { call.inferenceGeo = "us" }
+                else if v.stringEquals("global") { call.inferenceGeo = "global" }
+                else { call.inferenceGeo = string(v)?.lowercased() ?? "" }
+            } else if k("speed") {
+                call.fastMode = v.stringEquals("fast")
+            }
+            return true
+        }
+    }
+
+    /// `ServiceTier(reported:)` of a string value, without allocating for the usual names.
+    static func serviceTier(_ v: JSONValue) -> ServiceTier {
+        if v.stringEquals("standard") || v.stringEquals("default") || v.stringEquals("auto") { return .standard }
+        if v.stringEquals("priority") { return .priority }
+        if v.stringEquals("flex") { return .flex }
+        return ServiceTier(reported: string(v) ?? "")
+    }
+
     // MARK: - Keys
 
     /// A member key compared against several names: the escape check (`memchr`) is done once,

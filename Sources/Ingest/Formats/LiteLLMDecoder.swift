@@ -18,6 +18,8 @@ import Glibc
 ///     metadata.user_api_key_team_alias | team_id | metadata.user_api_key_team_id   → team
 ///     metadata.user_api_key_alias | metadata.user_api_key_user_id | end_user       → principal
 ///     response_cost | spend               → logged cost (USD)
+///     response.service_tier | usage.service_tier, usage.inference_geo, usage.speed
+///                                         → served tier, geography, fast mode (pricing)
 ///     status, error_information, guardrail_information, status_fields → outcome and denials
 ///
 /// Timestamps are float epoch seconds, naive `YYYY-MM-DD HH:MM:SS.ffffff` (UTC) or ISO-8601 with an
@@ -235,6 +237,9 @@ public struct LiteLLMDecoder: LogDecoder {
         let usage = usageObject(m.usageObject) ?? usageObject(r.hiddenParams?["usage_object"])
             ?? (r.response?.kind == .object ? usageObject(r.response?["usage"]) : nil)
         guard setTokens(&call, usage: usage, row: r) else { return .undecodable }
+        // Served tier, geography, speed: the response's `service_tier`, then the usage object's.
+        if r.response?.kind == .object { GatewaySupport.readPricingContext(r.response, into: &call) }
+        GatewaySupport.readPricingContext(usage, into: &call)
 
         // Cost.
         call.loggedCostUSD = GatewaySupport.double(r.responseCost) ?? GatewaySupport.double(r.spend)

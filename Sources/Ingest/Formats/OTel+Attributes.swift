@@ -37,6 +37,8 @@ struct OTelAttributes {
     var traceloopKind: JSONValue?
     var agentName: JSONValue?
     var providerName: JSONValue?
+    /// `openai.response.service_tier` (OTel GenAI OpenAI conventions): the served tier.
+    var serviceTier: JSONValue?
     var system: JSONValue?
     var llmProvider: JSONValue?
     var llmSystem: JSONValue?
@@ -105,6 +107,7 @@ struct OTelAttributes {
                 takeOpenInference(k, v)
             } else if k("openinference.span.kind") { openInferenceKind = v }
             else if k("traceloop.span.kind") { traceloopKind = v }
+            else if k("openai.response.service_tier") { serviceTier = v }
             else if k("session.id") { sessionId = v }
             else if k("user.id") { userId = v }
             else if k("enduser.id") { enduserId = v }
@@ -134,6 +137,7 @@ struct OTelAttributes {
         if k("gen_ai.operation.name") { operation = v }
         else if k("gen_ai.provider.name") { providerName = v }
         else if k("gen_ai.system") { system = v }
+        else if k("gen_ai.openai.response.service_tier") { serviceTier = v }
         else if k("gen_ai.request.model") { requestModel = v }
         else if k("gen_ai.response.model") { responseModel = v }
         else if k("gen_ai.response.time_to_first_chunk") { ttft.offer(v, rank: 0) }

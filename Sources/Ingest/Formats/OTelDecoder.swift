@@ -212,6 +212,7 @@ public struct OTelDecoder: LogDecoder {
             if let p = GatewaySupport.firstNonEmpty(a.providerName, a.system, a.llmProvider, a.llmSystem) {
                 call.provider = OTelAttributes.litellmProvider(p)
             }
+            if let t = a.serviceTier, t.kind == .string { call.serviceTier = GatewaySupport.serviceTier(t) }
             call.team = GatewaySupport.string(resource.tenantId) ?? ""
             call.principal = principal ?? ""
             call.session = session
