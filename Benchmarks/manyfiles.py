@@ -14,8 +14,8 @@ Corpora (generated once, cached under Benchmarks/.corpus/, gitignored):
 For each corpus it prints wall s, MB/s (uncompressed input / wall), CPU s, peak RSS for
 `factorylog run --jobs 2` and for DuckDB (2 threads, Benchmarks/duckdb_baseline.py --dedup), and
 checks that the two request/token totals agree. For the archive it also measures, on copies of the
-state, a nightly run adding one day (vs that day read alone into a fresh state) and a run adding
-nothing (vs the full run). Targets are printed next to the figures, never asserted.
+state and of its output folder, a nightly run adding one day (vs that day read alone into a fresh
+state and folder) and a run adding nothing (vs the full run). Targets are printed next to the figures, never asserted.
 
     python3 Benchmarks/manyfiles.py [--quick] [--mb 1000] [--files 3000] [--days 365] [--bin PATH]
 """
@@ -258,6 +258,10 @@ def main():
         db, theirs = duck([base])
         shutil.copy(full_state, os.path.join(tmp, "a1.sqlite"))
         shutil.copy(full_state, os.path.join(tmp, "a0.sqlite"))
+        # A nightly run writes into the same --out as the night before (the manifest there lets it
+        # take unchanged tables over): copies of the full run's folder, modification times kept.
+        shutil.copytree(os.path.join(tmp, "a-out"), os.path.join(tmp, "a1-out"))
+        shutil.copytree(os.path.join(tmp, "a-out"), os.path.join(tmp, "a0-out"))
         plus1 = fl_run(a.bin, [base, new], os.path.join(tmp, "a1-out"), os.path.join(tmp, "a1.sqlite"))
         alone = fl_run(a.bin, [new], os.path.join(tmp, "n-out"), os.path.join(tmp, "n.sqlite"))
         noop = fl_run(a.bin, [base], os.path.join(tmp, "a0-out"), os.path.join(tmp, "a0.sqlite"))
