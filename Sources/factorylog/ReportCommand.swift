@@ -33,6 +33,7 @@ extension FactoryLog {
                 Console.error(error.description)
                 throw ExitCode(2)
             }
+            if let message = aggregates.impossibleTotals().message { Console.error("warning: " + message) }
             let tables = OutputTables.build(aggregates, files: files, window: range)
             try OutputTables.write(tables, output: output, pricesID: pricesID, tz: calendar.identifier)
             if !output.quiet { Console.out("summaries written to \(output.out)/") }

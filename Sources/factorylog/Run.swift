@@ -36,10 +36,10 @@ extension FactoryLog {
         @Option(help: "Days a de-duplication key is remembered across runs.")
         var dedupDays: Int = 7
 
-        @Flag(help: "Exit non-zero when any file is partial or failed.")
+        @Flag(help: "Exit non-zero when any file is partial or failed, in this run or unchanged since an earlier one.")
         var strict = false
 
-        @Flag(help: "Discard the state and start again (needed after changing --tz).")
+        @Flag(help: "Erase the state file and start a new state in it, re-reading every input (after changing --tz, or to replace an empty or damaged state on purpose).")
         var rebuild = false
 
         func validate() throws {
@@ -82,6 +82,15 @@ extension FactoryLog {
                     Console.error("\(f.path): \(f.status.rawValue): \(f.error)")
                 }
             }
+            if strict {
+                for f in outcome.earlierProblems {
+                    Console.error(
+                        "\(f.path): still \(f.status.rawValue) from an earlier run (unchanged since): \(f.error). "
+                            + "Fix or replace the file (it is then read again), or leave it out of the inputs.")
+                }
+            }
+            let impossible = outcome.aggregates.impossibleTotals()
+            if let message = impossible.message { Console.error("warning: " + message) }
 
             let tables = OutputTables.build(outcome.aggregates, files: outcome.files, window: plan.window)
             do {
@@ -102,7 +111,7 @@ extension FactoryLog {
                 }
                 throw ExitCode(2)
             }
-            if strict && outcome.hasProblems {
+            if strict && (outcome.hasProblems || !impossible.isEmpty) {
                 throw ExitCode(1)
             }
         }
