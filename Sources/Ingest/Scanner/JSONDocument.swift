@@ -195,6 +195,8 @@ struct _JSONValidator {
                 i = ws(i &+ 1)
                 guard i < end else { return .failure(.unbalanced) }
                 if p[i] == 0x7D {
+                    // an empty container is open too, for the depth limit
+                    guard depth < JSONDocument.maxDepth else { return .failure(.tooDeep) }
                     i &+= 1
                 } else {
                     guard push(isArray: false) else { return .failure(.tooDeep) }
@@ -205,6 +207,7 @@ struct _JSONValidator {
                 i = ws(i &+ 1)
                 guard i < end else { return .failure(.unbalanced) }
                 if p[i] == 0x5D {
+                    guard depth < JSONDocument.maxDepth else { return .failure(.tooDeep) }
                     i &+= 1
                 } else {
                     guard push(isArray: true) else { return .failure(.tooDeep) }

@@ -212,11 +212,11 @@ struct _JSONTapeValidator {
                 let s = i
                 i = ws(i &+ 1)
                 guard i < end else { return .failure(.unbalanced) }
+                guard depth < JSONDocument.maxDepth else { return .failure(.tooDeep) }
                 if p[i] == 0x7D {
                     i &+= 1
                     append(s, i, .object, 0)
                 } else {
-                    guard depth < JSONDocument.maxDepth else { return .failure(.tooDeep) }
                     depth &+= 1
                     let k = append(s, 0, .object, 0)
                     e[k].next = UInt32(truncatingIfNeeded: open)
@@ -228,11 +228,11 @@ struct _JSONTapeValidator {
                 let s = i
                 i = ws(i &+ 1)
                 guard i < end else { return .failure(.unbalanced) }
+                guard depth < JSONDocument.maxDepth else { return .failure(.tooDeep) }
                 if p[i] == 0x5D {
                     i &+= 1
                     append(s, i, .array, 0)
                 } else {
-                    guard depth < JSONDocument.maxDepth else { return .failure(.tooDeep) }
                     depth &+= 1
                     let k = append(s, 0, .array, 0)
                     e[k].next = UInt32(truncatingIfNeeded: open)
