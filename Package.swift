@@ -60,7 +60,7 @@ let package = Package(
 if ProcessInfo.processInfo.environment["FACTORYLOG_FUZZ"] == "1" {
     package.targets.append(
         .executableTarget(
-            name: "FactorylogFuzz", dependencies: ["Ingest"], path: "Fuzz/FactorylogFuzz",
+            name: "FactorylogFuzz", dependencies: ["Ingest", "Analyze"], path: "Fuzz/FactorylogFuzz",
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
     package.products.append(.executable(name: "FactorylogFuzz", targets: ["FactorylogFuzz"]))
 }

@@ -6,11 +6,12 @@
 // |---------------|---------------------------------------|--------------------------------------------------|
 // | `scanner`     | one line                              | both validators (with and without tape) agree; every value reached is read (numbers, strings, keys, lookups) |
 // | `detect`      | a whole file (any bytes: plain, gzip, zstd) | `FormatDetector.detect`, `JSONDocumentFile`, every line through `LineReader` |
-// | `litellm`, `kong`, `bedrock`, `otel`, `claude_code`, `codex` | a file of JSON lines (or one JSON document) | that decoder on every line, then `finish`, as `FileDecoding` drives it |
+// | `litellm`, `kong`, `bedrock`, `otel`, `claude_code`, `codex` | a file of JSON lines (or one JSON document) | that decoder on every line, then `finish`, as `FileDecoding` drives it; the events through `EventAggregator` (bundled prices), the aggregates serialized and read back, every table built, `impossibleTotals` |
 //
 // Built only by `make fuzz` / `make fuzz-ci` (see Fuzz/README.md): `FACTORYLOG_FUZZ=1 swift build
 // --product FactorylogFuzz -Xswiftc -sanitize=fuzzer,address ...`. A crash is a bug: it must
 // become a regression test in Tests/IngestTests/FuzzRegressionTests.swift.
+import Analyze
 import Glibc
 import Ingest
 
@@ -28,6 +29,29 @@ let target: Target = {
 }()
 
 nonisolated(unsafe) let tape = JSONTape()
+
+/// Pricing and calendar for the aggregation step (loaded once).
+let coster: PricerCoster = {
+    guard let table = try? PriceTable.bundled() else { fatalError("the bundled price table does not load") }
+    return PricerCoster(pricer: Pricer(table: table, aliases: nil), costSource: .auto)
+}()
+let calendar: ReportCalendar = {
+    guard let c = try? ReportCalendar(timeZone: "Europe/Berlin") else { fatalError("no Europe/Berlin time zone") }
+    return c
+}()
+
+/// Aggregates `batch` as the pipeline does, then builds every table from the result.
+func aggregate(_ format: LogFormat, _ batches: [EventBatch]) {
+    var agg = EventAggregator(source: format.rawValue, calendar: calendar, coster: coster)
+    for b in batches { agg.add(b) }
+    var a = agg.finish()
+    let bytes = a.serialized()
+    guard let back = try? Aggregates(serialized: bytes), back == a else { fatalError("aggregates do not survive serialization") }
+    a.merge(back)
+    _ = Tables.all(a, files: [])
+    _ = a.impossibleTotals()
+    _ = RunSummary(a)
+}
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
@@ -150,6 +174,7 @@ func fuzzDecoder(_ format: LogFormat, _ bytes: UnsafeRawBufferPointer) {
     let context = DecoderContext(path: path)
     var decoder = format.makeDecoder(context: context)
     var batch = EventBatch()
+    var batches: [EventBatch] = []
     var lineNumber = 0
     var start = 0
     let n = bytes.count
@@ -164,11 +189,16 @@ func fuzzDecoder(_ format: LogFormat, _ bytes: UnsafeRawBufferPointer) {
             _ = format.detects(root, context: context)
             _ = decoder.decode(root, line: lineNumber, into: &batch)
         }
-        if batch.eventCount > 4096 { batch.removeAll() }
+        if batch.eventCount > 4096 {
+            batches.append(batch)
+            batch.removeAll()
+        }
         start = end + 1
     }
     decoder.finish(into: &batch)
-    batch.removeAll()
+    batches.append(batch)
+    aggregate(format, batches)
+    batch = EventBatch()
 
     // one JSON document: its elements are the records
     if n > 0, bytes[0] == UInt8(ascii: "[") || bytes[0] == UInt8(ascii: "{"),
