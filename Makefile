@@ -18,7 +18,7 @@ FUZZ_FLAGS := -Xswiftc -sanitize=fuzzer,address -Xswiftc -Xclang-linker -Xswiftc
 .PHONY: help deps venv build run test bench bench-quick lint clean fuzz fuzz-build fuzz-ci
 
 help: ## Show this help.
-	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-8s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
 
 deps: ## Install the system packages the build needs (zlib1g-dev, libzstd-dev) when missing.
 	@missing=""; \
