@@ -44,7 +44,7 @@ run: build ## Run the main job on SampleLogs/, writing the summaries to out/.
 	$(RELEASE_BIN) run SampleLogs --out out --state out-state.sqlite
 	@echo "summaries written to out/"
 
-test: deps venv ## Build and run all tests (Swift unit tests, then the acceptance and output checks).
+test: deps venv ## Build and run all tests (Swift unit tests, the acceptance and output checks, then make fuzz-ci).
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	FACTORYLOG_BIN=$(DEBUG_BIN) $(PY) -m pytest -q Tests/acceptance
