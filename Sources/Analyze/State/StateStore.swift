@@ -103,10 +103,10 @@ public final class StateStore: @unchecked Sendable {
             // 64 MiB page cache (default 2 MiB): 100k+ dedup keys and their indexes fit.
             try db.execute(sql: "PRAGMA cache_size = -65536")
         }
+        // a created state is complete (application id, schema, time zone): opened like any other
         var isNew = false
         if !StateFile.exists(path) {
             try StateFile.create(path: path, configuration: config, timeZone: timeZone)
-            isNew = true
         }
         let lock = try StateLock(statePath: path)
         self.lock = lock
