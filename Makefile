@@ -8,10 +8,17 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN := .build/release/factorylog
 DEBUG_BIN := .build/debug/factorylog
 
-.PHONY: help deps venv build run test parity bench bench-quick lint clean
+FUZZ_BUILD := .build-fuzz
+FUZZ_BIN := $(FUZZ_BUILD)/debug/FactorylogFuzz
+FUZZ_TARGETS ?= scanner detect litellm kong bedrock otel claude_code codex
+FUZZ_SECONDS ?= 600
+FUZZ_CI_SECONDS ?= 12
+FUZZ_FLAGS := -Xswiftc -sanitize=fuzzer,address -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld
+
+.PHONY: help deps venv build run test parity bench bench-quick lint clean fuzz fuzz-build fuzz-ci
 
 help: ## Show this help.
-	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-8s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
 
 deps: ## Install the system packages the build needs (zlib1g-dev, libzstd-dev) when missing.
 	@missing=""; \
@@ -37,10 +44,21 @@ run: build ## Run the main job on SampleLogs/, writing the summaries to out/.
 	$(RELEASE_BIN) run SampleLogs --out out --state out-state.sqlite
 	@echo "summaries written to out/"
 
-test: deps venv ## Build and run all tests (Swift unit tests, then the acceptance and output checks).
+test: deps venv ## Build and run all tests (Swift unit tests, the acceptance and output checks, then make fuzz-ci).
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	FACTORYLOG_BIN=$(DEBUG_BIN) $(PY) -m pytest -q Tests/acceptance
+	$(MAKE) --no-print-directory fuzz-ci
+
+fuzz-build: deps ## Build the libFuzzer harness with address sanitizer (Fuzz/README.md).
+	FACTORYLOG_FUZZ=1 $(SWIFT) build -c debug --scratch-path $(FUZZ_BUILD) --product FactorylogFuzz $(FUZZ_FLAGS)
+	python3 Scripts/fuzz-seeds.py $(FUZZ_BUILD)/corpus
+
+fuzz: fuzz-build ## Fuzz each target for FUZZ_SECONDS (default 600) s; FUZZ_TARGETS picks targets.
+	@for t in $(FUZZ_TARGETS); do Scripts/fuzz-run.sh $(FUZZ_BIN) $$t $(FUZZ_SECONDS) $(FUZZ_BUILD) || exit 1; done
+
+fuzz-ci: fuzz-build ## Fuzz each target for FUZZ_CI_SECONDS (default 12) s, as `make test` does.
+	@for t in $(FUZZ_TARGETS); do Scripts/fuzz-run.sh $(FUZZ_BIN) $$t $(FUZZ_CI_SECONDS) $(FUZZ_BUILD) || exit 1; done
 
 LITELLM_VERSION := $(shell python3 Scripts/update-prices.py --pinned-version)
 PARITY_DIR := Tests/acceptance/parity
@@ -64,4 +82,4 @@ bench-quick: deps venv ## Quick many-file and archive benchmark on small corpora
 	$(PY) Benchmarks/manyfiles.py --quick
 
 clean: ## Remove build products and outputs.
-	rm -rf .build out out-state.sqlite
+	rm -rf .build $(FUZZ_BUILD) out out-state.sqlite

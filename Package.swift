@@ -1,4 +1,5 @@
 // swift-tools-version: 6.1
+import Foundation
 import PackageDescription
 
 let package = Package(
@@ -69,3 +70,14 @@ let package = Package(
         .testTarget(name: "FactorylogTests", dependencies: ["factorylog", "Analyze", "Engine", "Ingest", "Report"]),
     ]
 )
+
+// The libFuzzer harness (`make fuzz`, Fuzz/README.md): only with FACTORYLOG_FUZZ=1, because it
+// has no `main` of its own (libFuzzer's, from `-sanitize=fuzzer`, is linked in) and so cannot be
+// part of a normal `swift build`.
+if ProcessInfo.processInfo.environment["FACTORYLOG_FUZZ"] == "1" {
+    package.targets.append(
+        .executableTarget(
+            name: "FactorylogFuzz", dependencies: ["Ingest", "Analyze"], path: "Fuzz/FactorylogFuzz",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
+    package.products.append(.executable(name: "FactorylogFuzz", targets: ["FactorylogFuzz"]))
+}

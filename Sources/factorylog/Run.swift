@@ -37,10 +37,10 @@ extension FactoryLog {
         @Option(help: "Days a de-duplication key is remembered across runs.")
         var dedupDays: Int = 7
 
-        @Flag(help: "Exit non-zero when any file is partial or failed.")
+        @Flag(help: "Exit non-zero when any file is partial or failed, in this run or unchanged since an earlier one.")
         var strict = false
 
-        @Flag(help: "Discard the state and start again (needed after changing --tz).")
+        @Flag(help: "Erase the state file and start a new state in it, re-reading every input (after changing --tz, or to replace an empty or damaged state on purpose).")
         var rebuild = false
 
         func validate() throws {
@@ -84,6 +84,21 @@ extension FactoryLog {
                     Console.error("\(f.path): \(f.status.rawValue): \(f.error)")
                 }
             }
+            if strict {
+                for f in outcome.earlierProblems {
+                    Console.error(
+                        "\(f.path): still \(f.status.rawValue) from an earlier run (unchanged since): \(f.error). "
+                            + "Fix or replace the file (it is then read again), or leave it out of the inputs.")
+                }
+            }
+            do {
+                // --strict checks the totals for impossible values; otherwise they are checked
+                // whenever the aggregates are loaded (tables taken over were checked when written).
+                if strict { _ = try outcome.state.aggregates() }
+            } catch let error as StateError {
+                Console.error(error.description)
+                throw ExitCode(2)
+            }
 
             do {
                 try OutputTables.export(state: outcome.state, files: outcome.files, output: output, pricesID: outcome.pricesID, tz: calendar.identifier)
@@ -105,6 +120,8 @@ extension FactoryLog {
                 }
                 Console.out(SummaryText.render(outcome: outcome, aggregates: aggregates, out: output.out, elapsed: Date().timeIntervalSince(started)))
             }
+            let impossible = outcome.state.loaded?.impossibleTotals()
+            if let message = impossible?.message { Console.error("warning: " + message) }
             if outcome.nothingReadable && !outcome.files.contains(where: { $0.status == .skipped || $0.status == .pruned }) {
                 if outcome.files.isEmpty {
                     Console.error("no input files found: check the paths (\(inputs.joined(separator: " "))).")
@@ -113,7 +130,7 @@ extension FactoryLog {
                 }
                 throw ExitCode(2)
             }
-            if strict && outcome.hasProblems {
+            if strict && (outcome.hasProblems || !(impossible?.isEmpty ?? true)) {
                 throw ExitCode(1)
             }
         }

@@ -30,6 +30,7 @@ extension FactoryLog {
                 Console.error(error.description)
                 throw ExitCode(2)
             }
+            if let message = aggregates.impossibleTotals().message { Console.error("warning: " + message) }
             Console.out(TrendText.render(aggregates, weeks: weeks))
         }
     }

@@ -400,3 +400,167 @@ private func commit(_ path: String, replace: Bool = false, days: [Int32: [UInt8]
     let entries = keys.map { (key($0), ClaimEntry(rank: 0, owner: 0, line: UInt32($0 % 1_000_000), kind: .call)) }
     return FileCommit(record: record(path), replace: replace, days: days, claims: ClaimEntry.encode(entries), claimCount: entries.count, claimsMaxInstantMs: maxInstant, stale: stale)
 }
+
+/// Issue 11 items 3 and 4: the lock is on the state file itself; a state that is not whole is
+/// refused, never replaced.
+@Suite("StateStore: lock on the file, states that are not whole")
+struct StateStoreRobustnessTests {
+    @Test("a symlink, a hard link and a dotted path to a state in use are all refused; no lock file exists")
+    func everyPathToTheFileIsLocked() throws {
+        let dir = try TempDir()
+        let first = try StateStore(path: dir.statePath, timeZone: "UTC", rebuild: false)
+        let symlink = dir.url.appendingPathComponent("link.sqlite").path
+        let hardlink = dir.url.appendingPathComponent("hard.sqlite").path
+        let dotted = dir.url.path + "/./state.sqlite"
+        #expect(symlinkat(dir.statePath, AT_FDCWD, symlink) == 0)
+        #expect(link(dir.statePath, hardlink) == 0)
+        for path in [symlink, hardlink, dotted] {
+            #expect(throws: StateError.locked(path: path, pid: getpid())) {
+                _ = try StateStore(path: path, timeZone: "UTC", rebuild: false)
+            }
+            #expect(throws: StateError.locked(path: path, pid: getpid())) {
+                _ = try StateStore(path: path, timeZone: "UTC", rebuild: true)
+            }
+        }
+        // there is no separate lock file that could be deleted to let a second run in
+        #expect(!FileManager.default.fileExists(atPath: dir.statePath + ".lock"))
+        try first.updateLedger(record("/kept"))
+        first.close()
+        let again = try StateStore(path: symlink, timeZone: "UTC", rebuild: false)
+        defer { again.close() }
+        #expect(try again.ledger(path: "/kept") != nil)
+    }
+
+    @Test("a 0-byte state is refused with a message naming restore and --rebuild, and left as it is")
+    func anEmptyStateIsRefused() throws {
+        let dir = try TempDir()
+        #expect(FileManager.default.createFile(atPath: dir.statePath, contents: Data()))
+        #expect(throws: StateError.emptyState(path: dir.statePath)) {
+            _ = try StateStore(path: dir.statePath, timeZone: "UTC", rebuild: false)
+        }
+        #expect(throws: StateError.emptyState(path: dir.statePath)) { _ = try StateStore.recordedTimeZone(path: dir.statePath) }
+        let text = StateError.emptyState(path: dir.statePath).description
+        #expect(text.contains("is empty (0 bytes)") && text.contains("Restore the state from a backup") && text.contains("--rebuild"))
+        #expect(try FileManager.default.attributesOfItem(atPath: dir.statePath)[.size] as? Int == 0)
+        // --rebuild on purpose: a new state in the same file
+        try StateStore(path: dir.statePath, timeZone: "UTC", rebuild: true).close()
+        let store = try StateStore(path: dir.statePath, timeZone: "UTC", rebuild: false)
+        store.close()
+    }
+
+    @Test("a state cut short is damaged, not a new state; the file is left as it is")
+    func aTruncatedStateIsRefused() throws {
+        let dir = try TempDir()
+        do {
+            let store = try StateStore(path: dir.statePath, timeZone: "UTC", rebuild: false)
+            for i in 0..<40 { try store.commit([commit("/f\(i)", days: [Int32(20_000 + i): usage(Int32(20_000 + i), requests: 1)], keys: [UInt64(i)])]) }
+            store.close()
+        }
+        let size = try FileManager.default.attributesOfItem(atPath: dir.statePath)[.size] as! Int
+        #expect(size >= 8192)
+        #expect(truncate(dir.statePath, off_t(size / 2)) == 0)
+        do {
+            _ = try StateStore(path: dir.statePath, timeZone: "UTC", rebuild: false)
+            Issue.record("a truncated state must be refused")
+        } catch let error as StateError {
+            guard case .damaged(let path, let reason) = error else { Issue.record("expected damaged, got \(error)"); return }
+            #expect(path == dir.statePath)
+            #expect(reason.contains("\(size / 2) bytes long") && reason.contains("cut short"))
+            #expect(error.description.contains("Restore it from a backup, or add --rebuild"))
+        }
+        #expect(try FileManager.default.attributesOfItem(atPath: dir.statePath)[.size] as? Int == size / 2)
+        // 99 bytes: not even an SQLite header
+        #expect(truncate(dir.statePath, 99) == 0)
+        #expect(throws: StateError.damaged(path: dir.statePath, reason: "it is only 99 bytes long, cut short")) {
+            _ = try StateStore(path: dir.statePath, timeZone: "UTC", rebuild: false)
+        }
+    }
+
+    @Test("an SQLite database without tables is not a factorylog state either")
+    func anEmptySQLiteDatabaseIsNotAState() throws {
+        let dir = try TempDir()
+        let other = try DatabaseQueue(path: dir.statePath)
+        try other.write { db in try db.execute(sql: "PRAGMA user_version = 7") }
+        try other.close()
+        #expect(throws: StateError.notAState(path: dir.statePath)) {
+            _ = try StateStore(path: dir.statePath, timeZone: "UTC", rebuild: false)
+        }
+    }
+
+    @Test("a new state appears complete: factorylog's application id, the time zone, no temporary file left")
+    func aNewStateIsCreatedWhole() throws {
+        let dir = try TempDir()
+        try StateStore(path: dir.statePath, timeZone: "Europe/Berlin", rebuild: false).close()
+        #expect(try StateStore.recordedTimeZone(path: dir.statePath) == "Europe/Berlin")
+        let q = try DatabaseQueue(path: dir.statePath)
+        #expect(try q.read { try Int32.fetchOne($0, sql: "PRAGMA application_id") } == 0x666C_6F67)
+        try q.close()
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.url.path)
+        #expect(!names.contains { $0.contains(".new-") })
+    }
+}
+
+/// Issue 11 item 2: sums saturate; a state holding impossible totals loads without a trap.
+@Suite("Saturating sums and impossible totals")
+struct SaturatingSumTests {
+    @Test("+| stops at Int64.max / .min instead of trapping")
+    func saturatingAdd() {
+        #expect(Int64.max +| 1 == .max)
+        #expect(Int64.min +| -1 == .min)
+        #expect(Int64(40) +| 2 == 42)
+        var x: Int64 = .max - 5
+        x +|= 3
+        #expect(x == .max - 2)
+        x +|= 3
+        #expect(x == .max)
+        #expect(Int128.max +| 1 == .max)
+    }
+
+    @Test("UsageStats.totalTokens of in-bound buckets past Int64.max saturates (it trapped)")
+    func totalTokensSaturates() {
+        var s = UsageStats()
+        // each bucket 2^62: the sum 2^64 does not fit; 2^62 + 2^62 = 2^63 already overflows
+        s.inputTokens = 1 << 62
+        s.cacheReadTokens = 1 << 62
+        s.cacheWriteTokens = 1 << 62
+        s.outputTokens = 1 << 62
+        #expect(s.totalTokens == .max)
+        var merged = UsageStats()
+        for _ in 0..<3 { merged.merge(s) }
+        #expect(merged.inputTokens == .max)  // 3 × 2^62 > 2^63 − 1
+        var small = UsageStats()
+        small.inputTokens = 10
+        small.outputTokens = 5
+        #expect(small.totalTokens == 15)
+    }
+
+    @Test("a state whose days hold totals past Int64.max loads, exports and reports them without a trap")
+    func impossibleStateLoads() throws {
+        let dir = try TempDir()
+        let store = try StateStore(path: dir.statePath, timeZone: "UTC", rebuild: false)
+        defer { store.close() }
+        let key = UsageKey(day: 20_417, source: "claude_code", provider: "anthropic", model: "claude-opus-4-5", team: "", principal: "shop")
+        var a = Aggregates()
+        var s = UsageStats()
+        s.requests = 1
+        s.inputTokens = (1 << 62) + (1 << 61)  // 1.5 × 2^62: two of them pass Int64.max
+        a.usage[key] = s
+        try store.commit([
+            commit("/a", days: [20_417: a.serialized()], keys: [1]), commit("/b", days: [20_417: a.serialized()], keys: [2]),
+        ])
+        let loaded = try Pipeline.load(store: store, window: nil)
+        #expect(loaded.usage[key]?.inputTokens == .max)
+        #expect(loaded.usage[key]?.requests == 2)
+        let found = loaded.impossibleTotals()
+        // input_tokens and total_tokens of the one usage_daily cell (day 20 417 = 2025-11-25)
+        #expect(found.count == 2)
+        #expect(found.examples == [
+            "usage_daily 2025-11-25 claude_code claude-opus-4-5: input_tokens = 9223372036854775807",
+            "usage_daily 2025-11-25 claude_code claude-opus-4-5: total_tokens = 9223372036854775807",
+        ])
+        #expect(found.message!.contains("restore the state from a backup, or remove those inputs and run with --rebuild"))
+        let summary = RunSummary(loaded, window: nil)
+        #expect(summary.totalTokens == .max)
+        #expect(Aggregates().impossibleTotals().message == nil)
+    }
+}

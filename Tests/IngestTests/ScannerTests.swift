@@ -76,25 +76,26 @@ struct ScannerStructureTests {
         }
     }
 
-    @Test("nesting 100 000 deep: valid parses, skips and walks without recursion")
+    @Test("nesting maxDepth (1 000) deep: valid parses, skips and walks without recursion; 100 000 deep is json.too_deep")
     func deepValid() {
-        let n = 100_000
+        #expect(scanError([UInt8](repeating: 0x5B, count: 100_000) + [UInt8](repeating: 0x5D, count: 100_000)) == .tooDeep)
+        let n = JSONDocument.maxDepth
         let arrays = [UInt8](repeating: 0x5B, count: n) + [UInt8](repeating: 0x5D, count: n)
         scanParse(arrays) { r in
             guard case .success(let root) = r else { Issue.record("deep arrays failed: \(r)"); return }
             #expect(root.kind == .array)
             #expect(root.end == 2 * n)
             #expect(root.count == 1)
-            // descend 1000 levels: each step is one element deeper, starting one byte later
+            // descend 999 levels: each step is one element deeper, starting one byte later
             var v = root
-            for _ in 0..<1000 { v = v[index: 0]! }
-            #expect(v.start == 1000)
-            #expect(v.end == 2 * n - 1000)
+            for _ in 0..<999 { v = v[index: 0]! }
+            #expect(v.start == 999)
+            #expect(v.end == 2 * n - 999)
         }
         // {"a":{"a":...{"a":1}...}} then a sibling after the deep value: the skip is iterative
         var obj = [UInt8]()
-        for _ in 0..<n { obj += Array(#"{"a":"#.utf8) }
-        obj += Array("1".utf8) + [UInt8](repeating: 0x7D, count: n)
+        for _ in 0..<(n - 1) { obj += Array(#"{"a":"#.utf8) }
+        obj += Array("1".utf8) + [UInt8](repeating: 0x7D, count: n - 1)
         let wrapped = Array(#"{"deep":"#.utf8) + obj + Array(#","after":7}"#.utf8)
         scanParse(wrapped) { r in
             guard case .success(let root) = r else { Issue.record("deep objects failed: \(r)"); return }
@@ -105,9 +106,9 @@ struct ScannerStructureTests {
         }
     }
 
-    @Test("nesting 100 000 deep: unbalanced or mismatched fails with the right code")
+    @Test("nesting 1 000 deep: unbalanced or mismatched fails with the right code")
     func deepInvalid() {
-        let n = 100_000
+        let n = JSONDocument.maxDepth
         let open = [UInt8](repeating: 0x5B, count: n)
         #expect(scanError(open) == .unbalanced)
         #expect(scanError(open + [UInt8](repeating: 0x5D, count: n - 1)) == .unbalanced)

@@ -165,12 +165,14 @@ def test_second_run_on_the_same_state_is_refused(tmp_path):
            "--tz", "UTC", "--quiet", "--jobs", "1"]
     first = subprocess.Popen(cmd, cwd=tmp_path)
     try:
-        # Wait until the first run holds the state (its lock file appears), then start a second.
-        lock = tmp_path / "state.sqlite.lock"
+        # Wait until the first run holds the state (the state file appears, complete, only once
+        # it is locked a moment later), then start a second.
+        lock = tmp_path / "state.sqlite"
         for _ in range(200):
             if lock.exists():
                 break
             time.sleep(0.01)
+        time.sleep(0.05)
         second = subprocess.run(cmd[:-2] + ["--out", str(tmp_path / "out2")], cwd=tmp_path, capture_output=True, text=True)
         still_running = first.poll() is None
     finally:

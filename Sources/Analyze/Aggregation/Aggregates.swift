@@ -53,21 +53,22 @@ public struct UsageStats: Hashable, Sendable {
 
     public init() {}
 
-    /// input + cache read + cache write + output (tokens).
-    public var totalTokens: Int64 { inputTokens + cacheReadTokens + cacheWriteTokens + outputTokens }
+    /// input + cache read + cache write + output (tokens), saturating at `Int64.max` (a total
+    /// that large is impossible and reported, see `Aggregates.impossibleTotals()`).
+    public var totalTokens: Int64 { inputTokens +| cacheReadTokens +| cacheWriteTokens +| outputTokens }
 
     public mutating func merge(_ o: UsageStats) {
-        requests += o.requests
-        failed += o.failed
-        denied += o.denied
-        rateLimited += o.rateLimited
-        inputTokens += o.inputTokens
-        cacheReadTokens += o.cacheReadTokens
-        cacheWriteTokens += o.cacheWriteTokens
-        outputTokens += o.outputTokens
-        reasoningTokens += o.reasoningTokens
-        costPico += o.costPico
-        unpriced += o.unpriced
+        requests +|= o.requests
+        failed +|= o.failed
+        denied +|= o.denied
+        rateLimited +|= o.rateLimited
+        inputTokens +|= o.inputTokens
+        cacheReadTokens +|= o.cacheReadTokens
+        cacheWriteTokens +|= o.cacheWriteTokens
+        outputTokens +|= o.outputTokens
+        reasoningTokens +|= o.reasoningTokens
+        costPico +|= o.costPico
+        unpriced +|= o.unpriced
     }
 }
 
@@ -142,30 +143,30 @@ public struct ToolStats: Hashable, Sendable {
 
     /// failed / (succeeded + failed); nil when both are 0.
     public var errorRate: Double? {
-        let d = succeeded + failed
+        let d = succeeded +| failed
         return d == 0 ? nil : Double(failed) / Double(d)
     }
 
     public mutating func merge(_ o: ToolStats) {
-        calls += o.calls
-        succeeded += o.succeeded
-        failed += o.failed
-        denied += o.denied
-        cancelled += o.cancelled
-        unknown += o.unknown
-        retries += o.retries
+        calls +|= o.calls
+        succeeded +|= o.succeeded
+        failed +|= o.failed
+        denied +|= o.denied
+        cancelled +|= o.cancelled
+        unknown +|= o.unknown
+        retries +|= o.retries
         duration.merge(o.duration)
     }
 
     /// Counts one call's outcome (not its retry flag or duration).
     public mutating func count(_ outcome: ToolOutcome) {
-        calls += 1
+        calls +|= 1
         switch outcome {
-        case .ok: succeeded += 1
-        case .error: failed += 1
-        case .denied: denied += 1
-        case .cancelled: cancelled += 1
-        case .unknown: unknown += 1
+        case .ok: succeeded +|= 1
+        case .error: failed +|= 1
+        case .denied: denied +|= 1
+        case .cancelled: cancelled +|= 1
+        case .unknown: unknown +|= 1
         }
     }
 }
@@ -219,15 +220,15 @@ public struct UnpricedStats: Hashable, Sendable {
     public init() {}
 
     public mutating func merge(_ o: UnpricedStats) {
-        requests += o.requests
-        totalTokens += o.totalTokens
+        requests +|= o.requests
+        totalTokens +|= o.totalTokens
         firstSeenMs = min(firstSeenMs, o.firstSeenMs)
         lastSeenMs = max(lastSeenMs, o.lastSeenMs)
     }
 
     mutating func add(instantMs: Int64, tokens: Int64) {
-        requests += 1
-        totalTokens += tokens
+        requests +|= 1
+        totalTokens +|= tokens
         firstSeenMs = min(firstSeenMs, instantMs)
         lastSeenMs = max(lastSeenMs, instantMs)
     }
@@ -259,7 +260,7 @@ public struct Aggregates: Sendable, Hashable {
         for (k, v) in other.usage { usage[k, default: UsageStats()].merge(v) }
         for (k, v) in other.latency { latency[k, default: LatencyStats()].merge(v) }
         for (k, v) in other.tools { tools[k, default: ToolStats()].merge(v) }
-        for (k, v) in other.permissions { permissions[k, default: 0] += v }
+        for (k, v) in other.permissions { permissions[k, default: 0] +|= v }
         for (k, v) in other.unpriced { unpriced[k, default: UnpricedStats()].merge(v) }
     }
 

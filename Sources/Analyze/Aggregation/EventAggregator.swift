@@ -120,20 +120,20 @@ public struct EventAggregator<Coster: CallCosting>: Sendable {
             UsageKey(day: day, source: source, provider: call.provider, model: key, team: call.team, principal: call.principal),
             empty: UsageStats())
         usage.values.withUnsafeMutableBufferPointer { buf in
-            buf[s].requests += 1
+            buf[s].requests +|= 1
             switch call.outcome {
             case .ok: break
-            case .error: buf[s].failed += 1
-            case .denied: buf[s].denied += 1
-            case .rateLimited: buf[s].rateLimited += 1
+            case .error: buf[s].failed +|= 1
+            case .denied: buf[s].denied +|= 1
+            case .rateLimited: buf[s].rateLimited +|= 1
             }
-            buf[s].inputTokens += call.inputTokens
-            buf[s].cacheReadTokens += call.cacheReadTokens
-            buf[s].cacheWriteTokens += call.cacheWriteTokens
-            buf[s].outputTokens += call.outputTokens
-            buf[s].reasoningTokens += call.reasoningTokens
-            buf[s].costPico += pico
-            if isUnpriced { buf[s].unpriced += 1 }
+            buf[s].inputTokens +|= call.inputTokens
+            buf[s].cacheReadTokens +|= call.cacheReadTokens
+            buf[s].cacheWriteTokens +|= call.cacheWriteTokens
+            buf[s].outputTokens +|= call.outputTokens
+            buf[s].reasoningTokens +|= call.reasoningTokens
+            buf[s].costPico +|= pico
+            if isUnpriced { buf[s].unpriced +|= 1 }
         }
         if call.latencyMs != nil || call.ttftMs != nil {
             let l = latency.slot(LatencyKey(day: day, source: source, provider: call.provider, model: key), empty: LatencyStats())
@@ -182,7 +182,7 @@ public struct EventAggregator<Coster: CallCosting>: Sendable {
     /// Adds one permission denial.
     public mutating func add(_ p: PermissionDecision) {
         let day = calendar.day(ofMillis: p.instantMs)
-        permissions[PermissionKey(day: day, source: source, principal: p.principal, subject: p.subject, reason: p.reason), default: 0] += 1
+        permissions[PermissionKey(day: day, source: source, principal: p.principal, subject: p.subject, reason: p.reason), default: 0] +|= 1
     }
 
     /// Adds every event of a batch (llm calls, tool calls, permissions).
@@ -210,7 +210,7 @@ public struct EventAggregator<Coster: CallCosting>: Sendable {
             tools.values[s].merge(other.tools.values[i])
             remap[i] = Int32(s)
         }
-        for (k, v) in other.permissions { permissions[k, default: 0] += v }
+        for (k, v) in other.permissions { permissions[k, default: 0] +|= v }
         for (k, v) in other.unpriced { unpriced[k, default: UnpricedStats()].merge(v) }
         let shift = Int32(duplicateKeys.count)
         duplicateKeys.append(contentsOf: other.duplicateKeys)
@@ -249,7 +249,7 @@ public struct EventAggregator<Coster: CallCosting>: Sendable {
                     cur.instantMs - prev.endMs <= 60_000,
                     key(prev.slot).tool == key(cur.slot).tool
                 else { continue }
-                tools.values[Int(cur.slot)].retries += 1
+                tools.values[Int(cur.slot)].retries +|= 1
             }
         }
         var out = Aggregates()

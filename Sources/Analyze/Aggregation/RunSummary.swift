@@ -81,15 +81,15 @@ public struct RunSummary: Sendable, Hashable {
             last = Swift.max(last ?? d, d)
         }
         for (k, v) in a.usage where inWindow(k.day) {
-            pico += v.costPico
-            tokens += v.totalTokens
-            requests += v.requests
-            failed += v.failed
-            unpriced += v.unpriced
+            pico +|= v.costPico
+            tokens +|= v.totalTokens
+            requests +|= v.requests
+            failed +|= v.failed
+            unpriced +|= v.unpriced
             var m = byModel[k.model] ?? (0, 0, 0)
-            m.pico += v.costPico
-            m.requests += v.requests
-            m.tokens += v.totalTokens
+            m.pico +|= v.costPico
+            m.requests +|= v.requests
+            m.tokens +|= v.totalTokens
             byModel[k.model] = m
             seen(k.day)
         }
@@ -140,7 +140,7 @@ public struct RunSummary: Sendable, Hashable {
 
         var reasons: [String: Int64] = [:]
         for (k, v) in a.permissions where inWindow(k.day) {
-            reasons[k.reason.rawValue, default: 0] += v
+            reasons[k.reason.rawValue, default: 0] +|= v
             seen(k.day)
         }
         denialsByReason = reasons.sorted { x, y in x.value != y.value ? x.value > y.value : x.key < y.key }

@@ -177,9 +177,9 @@ public enum Tables {
             }
             for model in [k.model, allModels] {
                 var c = cells[WK(weekStart: ws, model: model), default: WeekCell()]
-                c.requests += v.requests
-                c.tokens += v.totalTokens
-                c.pico += v.costPico
+                c.requests +|= v.requests
+                c.tokens +|= v.totalTokens
+                c.pico +|= v.costPico
                 cells[WK(weekStart: ws, model: model)] = c
             }
         }

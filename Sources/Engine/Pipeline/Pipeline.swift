@@ -59,7 +59,7 @@ public enum Pipeline {
         return RunOutcome(
             files: planning.rows.compactMap { $0 }, state: state, bytesRead: committer.bytesRead,
             missingInputs: discovered.problems.map { (path: $0.path, message: $0.message) },
-            pricesID: plan.pricer.snapshotID)
+            pricesID: plan.pricer.snapshotID, earlierProblems: planning.earlierProblems)
     }
 
     /// Everything the state holds for the days of `window` (nil = all), merged: the touched days
@@ -102,6 +102,13 @@ public final class StateView: @unchecked Sendable {
         return a
     }
 
+    /// The aggregates if `aggregates()` loaded them, nil otherwise (never loads).
+    public var loaded: Aggregates? {
+        lock.lock()
+        defer { lock.unlock() }
+        return cached
+    }
+
     public func close() { store.close() }
 }
 
@@ -114,6 +121,9 @@ struct RunPlanning {
     var rewritten = Set<String>()
     /// Owners this run can read again (discovered files that exist).
     var rereadable = Set<UInt32>()
+    /// Files not read again (unchanged, or outside the window) whose last reading, in an earlier
+    /// run, was partial or failed (`--strict` fails on them until they are fixed).
+    var earlierProblems: [IngestFileRecord] = []
     private var stats: [String: (fileIndex: Int, info: FileStat.Info)] = [:]
 
     init(plan: RunPlan, store: StateStore, files: [String], index: ClaimIndex) throws {
@@ -141,6 +151,7 @@ struct RunPlanning {
             }
             // Date pruning: by the path's date (widened by one day each side for time zones) ...
             if let window = plan.window, let day = PathDates.day(in: path), day + 1 < window.lowerBound || day - 1 > window.upperBound {
+                if let old, old.status == .partial || old.status == .failed { earlierProblems.append(old) }
                 var r = old ?? IngestFileRecord(path: path)
                 r.status = .pruned
                 r.error = ""
@@ -148,6 +159,7 @@ struct RunPlanning {
                 continue
             }
             if unchanged, let old {
+                if old.status == .partial || old.status == .failed { earlierProblems.append(old) }
                 var r = old
                 // ... or by the day range the state knows for it.
                 if let window = plan.window, let range = dayRanges[path], !range.overlaps(window) {

@@ -78,8 +78,27 @@ public struct RunOutcome: Sendable {
         files.isEmpty || files.allSatisfy { $0.status == .failed }
     }
 
-    /// True when any file is partial or failed (`--strict` turns this into a non-zero exit).
+    /// Input files this run did not read again (unchanged since, or outside `--since`/`--until`)
+    /// whose last reading, in an earlier run, was partial or failed: the state still lists them
+    /// so, with the earlier error (their `files` rows say `skipped` / `pruned`).
+    public var earlierProblems: [IngestFileRecord] = []
+
+    public init(
+        files: [IngestFileRecord], state: StateView, bytesRead: Int64,
+        missingInputs: [(path: String, message: String)], pricesID: String, earlierProblems: [IngestFileRecord] = []
+    ) {
+        self.files = files
+        self.state = state
+        self.bytesRead = bytesRead
+        self.missingInputs = missingInputs
+        self.pricesID = pricesID
+        self.earlierProblems = earlierProblems
+    }
+
+    /// True when any file is partial or failed, in this run or (unchanged since) in an earlier
+    /// one (`--strict` turns this into a non-zero exit).
     public var hasProblems: Bool {
-        !missingInputs.isEmpty || files.contains { $0.status == .partial || $0.status == .failed }
+        !missingInputs.isEmpty || !earlierProblems.isEmpty
+            || files.contains { $0.status == .partial || $0.status == .failed }
     }
 }

@@ -7,7 +7,7 @@ import Foundation
 /// what to do about it. Cases carry the state path so the CLI can print them as they stand.
 public enum StateError: Error, Sendable, Equatable, CustomStringConvertible, LocalizedError {
     /// Another process (or another `StateStore` in this process) holds the exclusive lock on
-    /// `<path>.lock`. `pid` is the holder's process id as it wrote it in the lock file, when readable.
+    /// the state file. `pid` is the holder's process id (from `/proc/locks`), when known.
     case locked(path: String, pid: Int32?)
     /// The state was created with `--tz stored`; this run asked for `--tz requested`.
     case timeZoneMismatch(stored: String, requested: String)
@@ -15,7 +15,11 @@ public enum StateError: Error, Sendable, Equatable, CustomStringConvertible, Loc
     case notAState(path: String)
     /// The state was written by a newer factorylog (it has schema migrations this build does not know).
     case newerSchema(path: String)
-    /// The state or its lock file could not be opened or created (missing folder, permissions, not a database...).
+    /// The state file exists but is empty (0 bytes): not a state, and never taken as a new one.
+    case emptyState(path: String)
+    /// The state file is cut short, not an SQLite database, or SQLite finds it corrupt.
+    case damaged(path: String, reason: String)
+    /// The state could not be opened or created (missing folder, permissions...).
     case cannotOpen(path: String, reason: String)
     /// An SQLite error while reading or writing an open state (disk full, I/O error...).
     /// The transaction in progress was rolled back: nothing of it was recorded.
@@ -26,14 +30,22 @@ public enum StateError: Error, Sendable, Equatable, CustomStringConvertible, Loc
         case let .locked(path, pid):
             let who = pid.map { "pid \($0)" } ?? "pid unknown"
             return "another factorylog run is using \(path) (\(who)); wait for it to finish, "
-                + "or use another --state file. The lock is \(path).lock and is released when that process exits."
+                + "or use another --state file. The lock is on the state file itself and is released when that process exits."
         case let .timeZoneMismatch(stored, requested):
             return "the state was built with --tz \(stored) but this run asks for --tz \(requested); "
                 + "day buckets cannot be mixed. Run with --tz \(stored), or add --rebuild to discard the "
                 + "state and re-read every input with --tz \(requested)."
         case let .notAState(path):
-            return "\(path) is an SQLite database but not a factorylog state; choose another --state file "
-                + "(or add --rebuild to erase it and start a new state there)."
+            return "\(path) is an SQLite database but not a factorylog state; choose another --state file, "
+                + "restore the state from a backup, or add --rebuild to erase it and start a new state there."
+        case let .emptyState(path):
+            return "the state \(path) exists but is empty (0 bytes), so the history only the state held (the files "
+                + "already read, earlier days, de-duplication keys) is not in it; factorylog does not start over "
+                + "silently. Restore the state from a backup, or add --rebuild to start a new state there on "
+                + "purpose (every input is then read again)."
+        case let .damaged(path, reason):
+            return "the state \(path) is damaged: \(reason). Restore it from a backup, or add --rebuild to discard "
+                + "it and start a new state there (every input is then read again)."
         case let .newerSchema(path):
             return "\(path) was written by a newer factorylog; upgrade factorylog, "
                 + "or add --rebuild to discard the state and start again."

@@ -8,44 +8,80 @@ import Darwin
 #endif
 import Synchronization
 
-/// The exclusive, non-blocking lock that keeps two factorylog runs off one state file.
+/// The exclusive, non-blocking lock that keeps two factorylog runs off one state, taken on the
+/// state database file itself.
 ///
-/// Wraps `flock(2)` on `<state>.lock` (`LOCK_EX | LOCK_NB`). A `flock` lock belongs to the open
-/// file description, so a second `open` of the same lock file conflicts even inside the same
-/// process (two `StateStore`s on one path), and the kernel releases it when the holder exits,
-/// `kill -9` included: a crashed run never leaves a stale lock behind. The holder writes its pid
-/// into the file for the "locked" message; the file itself is never deleted (deleting it would let
-/// a third process lock a new inode while the first still holds the old one).
+/// Wraps `flock(2)` (`LOCK_EX | LOCK_NB`) on a descriptor of the SQLite file, opened through
+/// the path as given. A lock belongs to the *file* (the inode), not to a name: a symlink to the
+/// state, a hard link, a relative or `..` path all reach the same inode and conflict, and there
+/// is no separate lock file that could be deleted or replaced (issue 11: a deleted
+/// `<state>.lock` once let a second run in, which then counted every shared file twice). A
+/// `flock` lock belongs to the open file description, so a second `StateLock` on the same file
+/// conflicts even inside the same process, and the kernel releases it when the holder exits,
+/// `kill -9` included: a crashed run never leaves a stale lock.
+///
+/// `flock` locks are independent of the POSIX (`fcntl`) locks SQLite takes on the same file
+/// (Linux, macOS), so they do not disturb SQLite's own locking. After the lock is taken, the
+/// path is checked to still name the locked inode (a file renamed over the state in between
+/// would otherwise be unlocked); on a mismatch the lock is taken again on the new file.
+///
+/// The holder's pid, for the "locked" message, is read from `/proc/locks` (Linux) when
+/// available; the lock works without it.
 final class StateLock: Sendable {
-    let lockPath: String
+    let statePath: String
     private let fd: Mutex<Int32>
+    /// Device and inode of the locked file.
+    let device: UInt64
+    let inode: UInt64
 
-    /// Takes the lock or throws `StateError.locked` (held elsewhere) / `.cannotOpen` (cannot create the file).
+    /// Takes the lock on the existing state file at `statePath`.
+    /// - Throws: `StateError.locked` (held elsewhere) / `.cannotOpen` (cannot open the file).
     init(statePath: String) throws(StateError) {
-        let lockPath = statePath + ".lock"
-        self.lockPath = lockPath
-        let descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        if descriptor < 0 {
-            throw .cannotOpen(path: statePath, reason: "cannot create the lock file \(lockPath): \(Self.errnoText())")
-        }
-        if flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
-            let code = errno
-            let holder = Self.readPid(descriptor)
-            close(descriptor)
-            if code == EWOULDBLOCK || code == EAGAIN {
-                throw .locked(path: statePath, pid: holder)
+        self.statePath = statePath
+        var attempts = 0
+        while true {
+            attempts += 1
+            let descriptor = open(statePath, O_RDWR | O_CLOEXEC)
+            if descriptor < 0 {
+                throw .cannotOpen(path: statePath, reason: Self.errnoText())
             }
-            throw .cannotOpen(path: statePath, reason: "cannot lock \(lockPath): \(String(cString: strerror(code)))")
+            if flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+                let code = errno
+                var st = stat()
+                let holder = fstat(descriptor, &st) == 0 ? Self.lockHolder(inode: UInt64(st.st_ino)) : nil
+                close(descriptor)
+                if code == EWOULDBLOCK || code == EAGAIN {
+                    throw .locked(path: statePath, pid: holder)
+                }
+                throw .cannotOpen(path: statePath, reason: "cannot lock it: \(String(cString: strerror(code)))")
+            }
+            var held = stat()
+            var named = stat()
+            guard fstat(descriptor, &held) == 0 else {
+                let reason = Self.errnoText()
+                close(descriptor)
+                throw .cannotOpen(path: statePath, reason: reason)
+            }
+            // the path may have been pointed at another file between open and flock
+            if stat(statePath, &named) != 0 || named.st_dev != held.st_dev || named.st_ino != held.st_ino {
+                close(descriptor)
+                if attempts < 5 { continue }
+                throw .cannotOpen(path: statePath, reason: "the file keeps being replaced while factorylog opens it")
+            }
+            self.device = UInt64(held.st_dev)
+            self.inode = UInt64(held.st_ino)
+            self.fd = Mutex(descriptor)
+            return
         }
-        // Record who holds it (best effort: the lock works without it).
-        let text = Array("\(getpid())\n".utf8)
-        if ftruncate(descriptor, 0) == 0 {
-            _ = text.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
-        }
-        self.fd = Mutex(descriptor)
     }
 
+    /// The locked descriptor (for `fstat` and `ftruncate` while the lock is held); -1 once released.
+    var descriptor: Int32 { fd.withLock { $0 } }
+
     /// Releases the lock (idempotent).
+    ///
+    /// Call it only after the SQLite connection to the file is closed: closing any descriptor of
+    /// a file drops the POSIX locks the process holds on it, SQLite's included.
     func release() {
         fd.withLock { descriptor in
             guard descriptor >= 0 else { return }
@@ -57,19 +93,20 @@ final class StateLock: Sendable {
 
     deinit { release() }
 
-    private static func readPid(_ descriptor: Int32) -> Int32? {
-        var buffer = [UInt8](repeating: 0, count: 32)
-        let count = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
-        guard count > 0 else { return nil }
-        var value: Int32 = 0
-        var digits = 0
-        for byte in buffer[0..<count] {
-            guard byte >= 0x30, byte <= 0x39 else { break }
-            if digits >= 9 { return nil }
-            value = value * 10 + Int32(byte - 0x30)
-            digits += 1
+    /// The pid holding a `flock` lock on `inode`, from `/proc/locks` (lines such as
+    /// `1: FLOCK  ADVISORY  WRITE 4242 fd:01:1234567 0 EOF`); nil when unknown.
+    static func lockHolder(inode: UInt64) -> Int32? {
+        guard let file = fopen("/proc/locks", "r") else { return nil }
+        defer { fclose(file) }
+        var line = [CChar](repeating: 0, count: 512)
+        let suffix = ":\(inode)"
+        while fgets(&line, Int32(line.count), file) != nil {
+            let text = String(cString: line)
+            let fields = text.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count >= 6, fields[1] == "FLOCK", fields[3] == "WRITE" else { continue }
+            if fields[5].hasSuffix(suffix), let pid = Int32(fields[4]) { return pid }
         }
-        return digits > 0 ? value : nil
+        return nil
     }
 
     private static func errnoText() -> String { String(cString: strerror(errno)) }

@@ -8,6 +8,7 @@ extension StateStore {
     /// - Throws: `StateError.cannotOpen` when the file exists but is not readable as SQLite.
     public static func recordedTimeZone(path: String) throws -> String? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
+        try StateFile.check(path: path)
         do {
             var config = Configuration()
             config.readonly = true
@@ -18,7 +19,7 @@ extension StateStore {
                 return try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'tz'")
             }
         } catch {
-            throw StateError.cannotOpen(path: path, reason: "\(error)")
+            throw StateStore.openError(path: path, error)
         }
     }
 }

@@ -39,9 +39,16 @@ import SQLite3
 /// commit just means the file is read again next run.)
 ///
 /// ### Exclusive use
-/// `init` takes a non-blocking `flock` on `<path>.lock` and keeps it until `close()` (or deinit):
-/// a second run on the same state is refused with `StateError.locked` instead of waiting or
-/// corrupting it. See `StateLock`.
+/// `init` takes a non-blocking `flock` on the state database file itself and keeps it until
+/// `close()` (or deinit): a second run on the same state, through any path (a symlink, a hard
+/// link), is refused with `StateError.locked` instead of waiting or corrupting it. See
+/// `StateLock`.
+///
+/// ### A state that is not whole
+/// An existing file that is empty, cut short, not SQLite or not factorylog's is refused
+/// (`.emptyState`, `.damaged`, `.notAState`), never replaced; `--rebuild` empties it on purpose.
+/// A new state is created complete under another name and then linked into place. See
+/// `StateFile`.
 ///
 /// ### Integers
 /// `UInt64` values (dedup key halves, fingerprints) are stored as the `Int64` with the same bit
@@ -73,42 +80,54 @@ public final class StateStore: @unchecked Sendable {
     /// Opens (creating if needed) the state at `path`.
     ///
     /// - Parameters:
-    ///   - path: the SQLite file (`--state`). Its folder must exist. `<path>.lock`, `<path>-wal`
-    ///     and `<path>-shm` are created beside it.
+    ///   - path: the SQLite file (`--state`). Its folder must exist. `<path>-wal` and
+    ///     `<path>-shm` are created beside it (and `<path>.new-<pid>` while a new state is made).
     ///   - timeZone: the report time zone (`--tz`). Recorded when the state is created; must match
     ///     afterwards, because stored aggregates are bucketed by day in that zone.
-    ///   - rebuild: `--rebuild`: delete the state file (whatever it contains, even if damaged or
-    ///     built with another `--tz`) and start an empty one. The lock is taken first, so a
-    ///     running process's state is never deleted under it.
+    ///   - rebuild: `--rebuild`: empty the state file (whatever it contains, even if damaged,
+    ///     empty or built with another `--tz`) and start a new state in it. The lock is taken
+    ///     first, so a running process's state is never erased under it.
     /// - Throws: `StateError.locked` when another run (or another open `StateStore`) holds the
     ///   state; `.timeZoneMismatch(stored:requested:)` when the state was built with another
     ///   `--tz` (the message explains `--rebuild`); `.notAState` / `.newerSchema` for a database
-    ///   that is not ours / too new; `.cannotOpen` when the file cannot be opened or created.
+    ///   that is not ours / too new; `.emptyState` / `.damaged` for a file that is empty / cut
+    ///   short or not SQLite (unless `rebuild`); `.cannotOpen` when the file cannot be opened or
+    ///   created.
     public init(path: String, timeZone: String, rebuild: Bool) throws {
         self.path = path
         self.timeZone = timeZone
+        var config = Configuration()
+        config.journalMode = .wal
+        config.busyMode = .timeout(5)  // only outside readers (e.g. the sqlite3 shell) can be busy
+        config.label = "factorylog.state"
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // 64 MiB page cache (default 2 MiB): 100k+ dedup keys and their indexes fit.
+            try db.execute(sql: "PRAGMA cache_size = -65536")
+        }
+        // a created state is complete (application id, schema, time zone): opened like any other
+        var isNew = false
+        if !StateFile.exists(path) {
+            try StateFile.create(path: path, configuration: config, timeZone: timeZone)
+        }
         let lock = try StateLock(statePath: path)
         self.lock = lock
         do {
-            if rebuild { try Self.deleteStateFiles(path) }
-            var config = Configuration()
-            config.journalMode = .wal
-            config.busyMode = .timeout(5)  // only outside readers (e.g. the sqlite3 shell) can be busy
-            config.label = "factorylog.state"
-            config.prepareDatabase { db in
-                try db.execute(sql: "PRAGMA synchronous = NORMAL")
-                // 64 MiB page cache (default 2 MiB): 100k+ dedup keys and their indexes fit.
-                try db.execute(sql: "PRAGMA cache_size = -65536")
+            if rebuild {
+                try StateFile.erase(path: path, descriptor: lock.descriptor)
+                isNew = true
+            } else {
+                try StateFile.check(path: path, descriptor: lock.descriptor)
             }
             let queue: DatabaseQueue
             do {
                 queue = try DatabaseQueue(path: path, configuration: config)
             } catch {
-                throw StateError.cannotOpen(path: path, reason: Self.reason(error))
+                throw Self.openError(path: path, error)
             }
             self.dbQueue = queue
             do {
-                try Self.prepare(queue, path: path, timeZone: timeZone)
+                try Self.prepare(queue, path: path, timeZone: timeZone, isNew: isNew)
             } catch {
                 try? queue.close()
                 throw error
@@ -118,8 +137,20 @@ public final class StateStore: @unchecked Sendable {
             throw error
         } catch {
             lock.release()
-            throw StateError.cannotOpen(path: path, reason: Self.reason(error))
+            throw Self.openError(path: path, error)
         }
+    }
+
+    /// An SQLite error met while opening: `.damaged` for a corrupt or non-database file
+    /// (`SQLITE_CORRUPT`, `SQLITE_NOTADB`), else `.cannotOpen`.
+    static func openError(path: String, _ error: Error) -> StateError {
+        if let error = error as? StateError { return error }
+        if let error = error as? DatabaseError,
+            error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB
+        {
+            return .damaged(path: path, reason: reason(error))
+        }
+        return .cannotOpen(path: path, reason: reason(error))
     }
 
     deinit { close() }
@@ -217,30 +248,20 @@ public final class StateStore: @unchecked Sendable {
         return String(describing: error)
     }
 
-    /// Removes the database and its WAL/SHM companions (`--rebuild`). Missing files are fine.
-    static func deleteStateFiles(_ path: String) throws {
-        for file in [path, path + "-wal", path + "-shm", path + "-journal"] {
-            do {
-                try FileManager.default.removeItem(atPath: file)
-            } catch let error as CocoaError where error.code == .fileNoSuchFile {
-                continue
-            } catch {
-                if !FileManager.default.fileExists(atPath: file) { continue }
-                throw StateError.cannotOpen(path: path, reason: "cannot delete \(file) for --rebuild: \(error)")
-            }
-        }
-    }
-
     /// Checks the database is ours and current, migrates it, and records or checks the time zone.
-    static func prepare(_ queue: DatabaseQueue, path: String, timeZone: String) throws {
+    ///
+    /// `isNew`: the database was just created empty (a new state, or `--rebuild`); otherwise it
+    /// must already carry factorylog's `application_id` (an empty SQLite database someone made is
+    /// not a state either).
+    static func prepare(_ queue: DatabaseQueue, path: String, timeZone: String, isNew: Bool) throws {
         let migrator = makeMigrator()
         try queue.read { db in
             let appID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
-            if appID != 0 && appID != applicationID { throw StateError.notAState(path: path) }
-            if appID == 0 {
+            if appID != applicationID {
+                if !isNew { throw StateError.notAState(path: path) }
                 let tables = try Int.fetchOne(
                     db, sql: "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'") ?? 0
-                if tables > 0 { throw StateError.notAState(path: path) }
+                if appID != 0 || tables > 0 { throw StateError.notAState(path: path) }
             }
             if try migrator.hasBeenSuperseded(db) { throw StateError.newerSchema(path: path) }
         }

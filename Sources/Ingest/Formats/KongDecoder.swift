@@ -34,12 +34,18 @@ public struct KongDecoder: LogDecoder {
 
     /// True for a record with an `ai` object holding `proxy`, `ai-proxy` or `mcp`, or with Kong's
     /// own request-log shape (`started_at` plus a `latencies` object with `kong`); an array's first
-    /// element decides for an http-log batch.
+    /// element decides for an http-log batch (one level only: an array of arrays is no Kong
+    /// batch, and detection never descends further, issue 11).
     public static func detects(_ root: JSONValue, context: DecoderContext) -> Bool {
         if root.kind == .array {
-            guard let first = root[index: 0] else { return false }
-            return detects(first, context: context)
+            guard let first = root[index: 0], first.kind == .object else { return false }
+            return detectsRecord(first)
         }
+        return detectsRecord(root)
+    }
+
+    /// True for one Kong log record (an object), see `detects`.
+    static func detectsRecord(_ root: JSONValue) -> Bool {
         guard root.kind == .object else { return false }
         var startedAt = false, kongLatencies = false, ai = false
         root.forEachMember { k, v in

@@ -12,6 +12,10 @@
 ///   outside, the record is undecodable.
 /// * Durations (latency, TTFT, tool durations): finite ms in `0...maxDurationMs` (30 days);
 ///   outside, the optional field is left nil and the record kept.
+/// * Sums of many records (Analyze's aggregates) can still pass `Int64.max` however small each
+///   value is: they saturate (`+|`, `Analyze/Aggregation/Saturating.swift`) and a saturated
+///   total is reported, never a trap (issue 11).
+/// * Nesting: a line deeper than `JSONDocument.maxDepth` (1 000) is malformed (`json.too_deep`).
 enum Plausible {
     /// Largest token count accepted (2^40 ≈ 1.1e12 tokens).
     static let maxTokens: Int64 = 1 << 40

@@ -12,6 +12,7 @@ import Glibc
 /// | `badLiteral` | `t`/`f`/`n` not starting `true`/`false`/`null` (also when cut short) |
 /// | `unbalanced` | the line ends inside an object or array (a truncated record), e.g. a lone `{` |
 /// | `trailingBytes` | anything but whitespace after the root value, e.g. `{} x` or `]` too many |
+/// | `tooDeep` | more than `JSONDocument.maxDepth` (1 000) containers open at once, e.g. `[[[[…` 75 000 deep |
 public enum JSONError: String, Error, Sendable {
     case empty = "json.empty"
     case unexpectedByte = "json.unexpected_byte"
@@ -21,6 +22,7 @@ public enum JSONError: String, Error, Sendable {
     case badLiteral = "json.bad_literal"
     case unbalanced = "json.unbalanced"
     case trailingBytes = "json.trailing_bytes"
+    case tooDeep = "json.too_deep"
 }
 
 /// Validates one line of JSON and hands out its root as a `JSONValue`.
@@ -40,9 +42,14 @@ public enum JSONError: String, Error, Sendable {
 /// - Number range: `1e400` is valid syntax; `JSONValue.double` then returns nil.
 ///
 /// ### Depth
-/// Validation is iterative with an explicit bit stack (1 bit per open container, the first 64
-/// levels in a register, deeper ones in an array allocated only then), so nesting 100 000 deep
-/// costs ~12 KB and never the call stack. The `JSONValue` accessors are iterative too.
+/// A line with more than `maxDepth` (1 000) containers open at once fails with `.tooDeep` and is
+/// counted as malformed, like any invalid line: no log record nests that deep (OTLP spans and
+/// Claude Code transcripts stay under 20 levels), and the limit bounds every consumer of a
+/// parsed line, the decoders and format detection included, whatever they do per level (issue
+/// 11: a first line nested 75 000 deep once overflowed the stack in detection). Validation
+/// itself is iterative with an explicit bit stack (1 bit per open container, the first 64 levels
+/// in a register, deeper ones in an array allocated only then), and the `JSONValue` accessors
+/// are iterative too, so neither ever uses the call stack per level.
 ///
 /// ### Why not Foundation
 /// Foundation's JSON parser builds an `NSDictionary` of `NSString`s per line (dozens of allocations
@@ -52,6 +59,10 @@ public enum JSONError: String, Error, Sendable {
 /// - Complexity: O(n) in the line length, one pass. String contents (the bulk of log lines:
 ///   prompts, responses) are crossed 16 bytes per step looking for `"`, `\` and control bytes.
 public enum JSONDocument {
+    /// The most containers (objects and arrays) a line may have open at once; one more is
+    /// `.tooDeep`. `[[1]]` has depth 2, a scalar root depth 0.
+    public static let maxDepth = 1_000
+
     /// Validates `bytes` (one line, without its newline) and returns the root value.
     /// - Returns: the root, whose `start..<end` excludes surrounding whitespace, or `.failure`
     ///   with the first problem found (see `JSONError`). Never traps, whatever the bytes.
@@ -109,8 +120,10 @@ struct _JSONValidator {
         self.end = base.count
     }
 
+    /// Opens a container; false when that would exceed `JSONDocument.maxDepth`.
     @inline(__always)
-    mutating func push(isArray: Bool) {
+    mutating func push(isArray: Bool) -> Bool {
+        if depth >= JSONDocument.maxDepth { return false }
         if depth < 64 {
             let bit = UInt64(1) &<< UInt64(depth)
             if isArray { low |= bit } else { low &= ~bit }
@@ -121,6 +134,7 @@ struct _JSONValidator {
             if isArray { high[w] |= bit } else { high[w] &= ~bit }
         }
         depth &+= 1
+        return true
     }
 
     @inline(__always)
@@ -181,9 +195,11 @@ struct _JSONValidator {
                 i = ws(i &+ 1)
                 guard i < end else { return .failure(.unbalanced) }
                 if p[i] == 0x7D {
+                    // an empty container is open too, for the depth limit
+                    guard depth < JSONDocument.maxDepth else { return .failure(.tooDeep) }
                     i &+= 1
                 } else {
-                    push(isArray: false)
+                    guard push(isArray: false) else { return .failure(.tooDeep) }
                     if let err = key(&i) { return .failure(err) }
                     continue valueLoop
                 }
@@ -191,9 +207,10 @@ struct _JSONValidator {
                 i = ws(i &+ 1)
                 guard i < end else { return .failure(.unbalanced) }
                 if p[i] == 0x5D {
+                    guard depth < JSONDocument.maxDepth else { return .failure(.tooDeep) }
                     i &+= 1
                 } else {
-                    push(isArray: true)
+                    guard push(isArray: true) else { return .failure(.tooDeep) }
                     continue valueLoop
                 }
             case 0x74:

@@ -123,7 +123,7 @@ func _threadTape() -> UnsafeMutablePointer<_TapeHeader> {
 
 /// The single-pass validator that also records the tape (same checks and error codes as
 /// `_JSONValidator`; the open containers live in the tape's `next` fields as parent links, so
-/// there is no separate stack and no depth limit but memory).
+/// there is no separate stack; `depth` counts them against `JSONDocument.maxDepth`).
 struct _JSONTapeValidator {
     let base: UnsafeRawBufferPointer
     let p: UnsafePointer<UInt8>
@@ -196,6 +196,8 @@ struct _JSONTapeValidator {
         let gen = header.pointee.generation
         /// The innermost open container's entry, or -1.
         var open = -1
+        /// Containers open (`JSONDocument.maxDepth` at most).
+        var depth = 0
         valueLoop: while true {
             // A value must start at `i` (whitespace already skipped).
             guard i < end else { return .failure(.unbalanced) }
@@ -210,10 +212,12 @@ struct _JSONTapeValidator {
                 let s = i
                 i = ws(i &+ 1)
                 guard i < end else { return .failure(.unbalanced) }
+                guard depth < JSONDocument.maxDepth else { return .failure(.tooDeep) }
                 if p[i] == 0x7D {
                     i &+= 1
                     append(s, i, .object, 0)
                 } else {
+                    depth &+= 1
                     let k = append(s, 0, .object, 0)
                     e[k].next = UInt32(truncatingIfNeeded: open)
                     open = k
@@ -224,10 +228,12 @@ struct _JSONTapeValidator {
                 let s = i
                 i = ws(i &+ 1)
                 guard i < end else { return .failure(.unbalanced) }
+                guard depth < JSONDocument.maxDepth else { return .failure(.tooDeep) }
                 if p[i] == 0x5D {
                     i &+= 1
                     append(s, i, .array, 0)
                 } else {
+                    depth &+= 1
                     let k = append(s, 0, .array, 0)
                     e[k].next = UInt32(truncatingIfNeeded: open)
                     open = k
@@ -287,6 +293,7 @@ struct _JSONTapeValidator {
                     i &+= 1
                     e[open].end = UInt32(truncatingIfNeeded: i)
                     open = parent
+                    depth &-= 1
                     continue
                 }
                 return .failure(.unexpectedByte)
