@@ -54,7 +54,16 @@ extension Aggregates {
             found.count += 1
             if found.examples.count < limit { found.examples.append(what()) }
         }
-        for (k, v) in usage.sorted(by: { $0.key < $1.key }) {
+        // Only the (rare) impossible entries are sorted, for examples in key order.
+        func flagged<K: Comparable, V>(_ m: [K: V], _ bad: (V) -> Bool) -> [(key: K, value: V)] {
+            m.filter { bad($0.value) }.sorted { $0.key < $1.key }
+        }
+        let usageBad: (UsageStats) -> Bool = { v in
+            v.costPico < 0 || v.costPico == .max
+                || [v.requests, v.failed, v.denied, v.rateLimited, v.inputTokens, v.cacheReadTokens, v.cacheWriteTokens,
+                    v.outputTokens, v.reasoningTokens, v.totalTokens, v.unpriced].contains { $0.isImpossibleCount }
+        }
+        for (k, v) in flagged(usage, usageBad) {
             let counts: [(String, Int64)] = [
                 ("requests", v.requests), ("failed_requests", v.failed), ("denied_requests", v.denied),
                 ("rate_limited_requests", v.rateLimited), ("input_tokens", v.inputTokens),
@@ -68,16 +77,16 @@ extension Aggregates {
             }
             if v.costPico < 0 || v.costPico == .max { note("usage_daily \(day) \(k.source) \(k.model): cost_usd out of range") }
         }
-        for (k, v) in tools.sorted(by: { $0.key < $1.key }) {
+        for (k, v) in flagged(tools, { v in [v.calls, v.succeeded, v.failed, v.retries].contains { $0.isImpossibleCount } }) {
             for (name, value) in [("calls", v.calls), ("succeeded", v.succeeded), ("failed", v.failed), ("retries", v.retries)]
             where value.isImpossibleCount {
                 note("tools_daily \(ReportCalendar.formatDay(k.day)) \(k.source) \(k.tool): \(name) = \(value)")
             }
         }
-        for (k, v) in permissions.sorted(by: { $0.key < $1.key }) where v.isImpossibleCount {
+        for (k, v) in flagged(permissions, { $0.isImpossibleCount }) {
             note("permissions_daily \(ReportCalendar.formatDay(k.day)) \(k.source) \(k.subject): denials = \(v)")
         }
-        for (k, v) in unpriced.sorted(by: { $0.key < $1.key }) where v.requests.isImpossibleCount || v.totalTokens.isImpossibleCount {
+        for (k, v) in flagged(unpriced, { $0.requests.isImpossibleCount || $0.totalTokens.isImpossibleCount }) {
             note("unpriced_models \(k.source) \(k.model): requests = \(v.requests), total_tokens = \(v.totalTokens)")
         }
         return found
