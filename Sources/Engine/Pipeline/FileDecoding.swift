@@ -336,21 +336,29 @@ struct _KeyedQueue<Event: _KeyedEvent> {
 
     /// Offers the queued events (all, or the oldest half) to `index` and calls `body` with each
     /// and whether it counts, in line order. Entries to remember are appended to `remember`.
+    /// Offers the pending events (all, or the oldest half) to `index`; `body(event, wins)` for
+    /// each. Returns how many lost to another record and the newest instant among the winners.
     mutating func flush(
         all: Bool, index: ClaimIndex, owner: UInt32, remember: inout [(DedupKey, ClaimEntry)],
         _ body: (Event, Bool) -> Void
-    ) {
+    ) -> (lost: Int, newestWon: Int64) {
         let n = all ? pending.count : pending.count / 2
-        guard n > 0 else { return }
+        guard n > 0 else { return (0, .min) }
         var offers: [ClaimIndex.Offer] = []
         offers.reserveCapacity(n)
         for i in 0..<n { offers.append(ClaimIndex.Offer(claim: pending[i].dedup!, line: lines[i], kind: kind)) }
         let wins = index.decide(offers, owner: owner, remember: &remember)
-        for i in 0..<n { body(pending[i], wins[i]) }
+        var lost = 0
+        var newest = Int64.min
+        for i in 0..<n {
+            body(pending[i], wins[i])
+            if wins[i] { newest = max(newest, pending[i].instantMs) } else { lost += 1 }
+        }
         pending.removeFirst(n)
         lines.removeFirst(n)
         slot.removeAll(keepingCapacity: true)
         for (i, e) in pending.enumerated() { slot[e.dedup!.key] = i }
+        return (lost, newest)
     }
 }
 
@@ -407,49 +415,27 @@ struct KeyedCalls {
     }
 
     private mutating func flushCalls(all: Bool, into aggregator: inout EventAggregator<PricerCoster>) {
-        var lost = 0
-        var newest = maxInstantMs
-        calls.flush(all: all, index: index, owner: owner, remember: &remember) { call, wins in
-            if wins {
-                aggregator.add(call)
-                newest = max(newest, call.instantMs)
-            } else {
-                lost += 1
-            }
-        }
-        duplicates += lost
-        maxInstantMs = newest
+        count(calls.flush(all: all, index: index, owner: owner, remember: &remember) { c, wins in
+            if wins { aggregator.add(c) }
+        })
     }
 
+    /// A tool call another record counts still feeds retry detection.
     private mutating func flushTools(all: Bool, into aggregator: inout EventAggregator<PricerCoster>) {
-        var lost = 0
-        var newest = maxInstantMs
-        tools.flush(all: all, index: index, owner: owner, remember: &remember) { tool, wins in
-            if wins {
-                aggregator.add(tool)
-                newest = max(newest, tool.instantMs)
-            } else {
-                aggregator.addDuplicate(tool)
-                lost += 1
-            }
-        }
-        duplicates += lost
-        maxInstantMs = newest
+        count(tools.flush(all: all, index: index, owner: owner, remember: &remember) { t, wins in
+            if wins { aggregator.add(t) } else { aggregator.addDuplicate(t) }
+        })
     }
 
     private mutating func flushPermissions(all: Bool, into aggregator: inout EventAggregator<PricerCoster>) {
-        var lost = 0
-        var newest = maxInstantMs
-        permissions.flush(all: all, index: index, owner: owner, remember: &remember) { p, wins in
-            if wins {
-                aggregator.add(p)
-                newest = max(newest, p.instantMs)
-            } else {
-                lost += 1
-            }
-        }
-        duplicates += lost
-        maxInstantMs = newest
+        count(permissions.flush(all: all, index: index, owner: owner, remember: &remember) { p, wins in
+            if wins { aggregator.add(p) }
+        })
+    }
+
+    private mutating func count(_ r: (lost: Int, newestWon: Int64)) {
+        duplicates += r.lost
+        maxInstantMs = max(maxInstantMs, r.newestWon)
     }
 }
 
