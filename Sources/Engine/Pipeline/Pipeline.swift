@@ -324,15 +324,37 @@ final class OwnFiles {
     }
 
     private func resolve(_ path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return Self.absolute(path) }
-        let name = path[path.index(after: slash)...]
+        let full = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        guard let slash = full.lastIndex(of: "/") else { return Self.absolute(path) }
+        let name = full[full.index(after: slash)...]
         guard !name.isEmpty, name != ".", name != ".." else { return Self.absolute(path) }
-        let parentKey = path[..<slash]
-        if let parent = resolvedParents[parentKey] { return parent + "/" + name }
-        let abs = Self.absolute(path)
-        let parent = String(abs[..<(abs.lastIndex(of: "/") ?? abs.startIndex)])
-        resolvedParents[parentKey] = parent
-        return parent + "/" + name
+        let parent = resolveFolder(full[..<slash])
+        return (parent == "/" ? "" : parent) + "/" + name
+    }
+
+    /// A folder's symlink-free absolute path: its parent's, resolved once per folder, and its own
+    /// name unless it is a symlink (one `lstat` per folder instead of a `realpath` walk).
+    private func resolveFolder(_ folder: Substring) -> String {
+        if folder.isEmpty { return "/" }
+        if let r = resolvedParents[folder] { return r }
+        let f = String(folder)
+        var resolved: String
+        let slash = folder.lastIndex(of: "/")!
+        let name = folder[folder.index(after: slash)...]
+        var st = stat()
+        if name == "." || name == ".." || name.isEmpty || lstat(f, &st) != 0 || (st.st_mode & S_IFMT) == S_IFLNK {
+            if let c = realpath(f, nil) {
+                resolved = String(cString: c)
+                free(c)
+            } else {
+                resolved = (f as NSString).standardizingPath
+            }
+        } else {
+            let parent = resolveFolder(folder[..<slash])
+            resolved = (parent == "/" ? "" : parent) + "/" + name
+        }
+        resolvedParents[folder] = resolved
+        return resolved
     }
 
     static func absolute(_ path: String) -> String {
