@@ -93,3 +93,18 @@ import ZIPFoundation
         #expect(String(decoding: data, as: UTF8.self).contains("<sheet name=\"empty\" sheetId=\"1\" r:id=\"rId1\"/>"))
     }
 }
+
+@Suite struct XLSXWhitespaceTests {
+    /// `xml:space="preserve"` is needed when a string starts or ends with Unicode White_Space.
+    @Test func outerWhitespace() {
+        #expect(SheetState.hasOuterWhitespace(" a"))
+        #expect(SheetState.hasOuterWhitespace("a\t"))
+        #expect(SheetState.hasOuterWhitespace("a\r"))
+        #expect(!SheetState.hasOuterWhitespace("a b"))
+        #expect(!SheetState.hasOuterWhitespace(""))
+        #expect(SheetState.hasOuterWhitespace("\u{00A0}x"))  // NO-BREAK SPACE, two UTF-8 bytes
+        #expect(SheetState.hasOuterWhitespace("x\u{3000}"))  // IDEOGRAPHIC SPACE
+        #expect(!SheetState.hasOuterWhitespace("é"))
+        #expect(!SheetState.hasOuterWhitespace("x\u{200B}"))  // ZERO WIDTH SPACE is not White_Space
+    }
+}

@@ -438,6 +438,8 @@ final class SheetState {
     private var intMax: [Int64]
     private var intMin: [Int64]
     private var doubleMagnitude: [Double]
+    /// Columns whose name ends with `_usd` (number format `0.000000`).
+    private let isUSD: [Bool]
 
     init(schema: TableSchema, sink: FileSink) {
         self.schema = schema
@@ -447,6 +449,7 @@ final class SheetState {
         intMax = Array(repeating: 0, count: schema.columns.count)
         intMin = Array(repeating: 0, count: schema.columns.count)
         doubleMagnitude = Array(repeating: 0, count: schema.columns.count)
+        isUSD = schema.columns.map { $0.name.hasSuffix("_usd") }
     }
 
     /// `A`…`Z`, `AA`…: the letters of the 0-based column `index`.
@@ -516,8 +519,7 @@ final class SheetState {
             out.append(UInt8(ascii: "\""))
         }
         out.append(contentsOf: " t=\"inlineStr\"><is><t".utf8)
-        if let f = text.unicodeScalars.first, let l = text.unicodeScalars.last,
-           f.properties.isWhitespace || l.properties.isWhitespace {
+        if Self.hasOuterWhitespace(text) {
             out.append(contentsOf: " xml:space=\"preserve\"".utf8)
         }
         out.append(UInt8(ascii: ">"))
@@ -527,6 +529,19 @@ final class SheetState {
             XMLText.append(text, to: &out)
         }
         out.append(contentsOf: "</t></is></c>".utf8)
+    }
+
+    /// True when `text` starts or ends with white space (Unicode `White_Space`); ASCII ends are
+    /// decided from their byte.
+    @inline(__always)
+    static func hasOuterWhitespace(_ text: String) -> Bool {
+        guard let f = text.utf8.first, let l = text.utf8.last else { return false }
+        if f < 0x80 && l < 0x80 {
+            func ws(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
+            return ws(f) || ws(l)
+        }
+        guard let fs = text.unicodeScalars.first, let ls = text.unicodeScalars.last else { return false }
+        return fs.properties.isWhitespace || ls.properties.isWhitespace
     }
 
     /// Excel serial day of a day count since 1970-01-01, or nil outside 1900-03-01…9999-12-31.
@@ -553,8 +568,7 @@ final class SheetState {
                 return
             }
             if v.magnitude > doubleMagnitude[ci] { doubleMagnitude[ci] = v.magnitude }
-            let usd = schema.columns[ci].name.hasSuffix("_usd")
-            appendNumber(ci, row, style: usd ? XLSXWriter.Style.usd : nil, &out) { TextFormatting.appendDouble(v, to: &$0) }
+            appendNumber(ci, row, style: isUSD[ci] ? XLSXWriter.Style.usd : nil, &out) { TextFormatting.appendDouble(v, to: &$0) }
         case .string(let a):
             guard let v = a[r] else { return }
             let n = v.utf8.count
