@@ -261,3 +261,22 @@ def test_truncated_stream_with_no_complete_line_is_named(tmp_path):
     assert row["status"] == "failed"
     assert row["error"].startswith("damaged zstd stream"), row["error"]
     assert row["bytes_read"] == len(whole) // 2
+
+
+def test_an_old_archive_read_again_under_another_name_counts_once(tmp_path):
+    # Three LiteLLM spend-log rows of 2026-11-23 (SampleLogs), older than --dedup-days before
+    # today: night 1 reads logs/spend.jsonl (3 requests); night 2 finds a gzip copy under another
+    # name (logrotate) and the folder spelled as an absolute path. Keys stored by night 1 are kept
+    # --dedup-days after that run, whatever the events' age, so the copies add nothing:
+    # 3 requests; each copy read in night 2 has 3 duplicate events.
+    import gzip
+    sample = ROOT / "SampleLogs" / "litellm" / "spend_logs" / "2026-11-23.jsonl"
+    lines = sample.read_text().splitlines()[:3]
+    write_lines(tmp_path / "logs" / "spend.jsonl", lines)
+    run(tmp_path, "logs")
+    assert totals(tmp_path)[0] == 3
+    with gzip.open(tmp_path / "logs" / "spend.jsonl.1.gz", "wt") as f:
+        f.write("\n".join(lines) + "\n")
+    run(tmp_path, str(tmp_path / "logs"))
+    assert totals(tmp_path)[0] == 3
+    assert sorted(r["duplicate_events"] for r in table(tmp_path, "ingest_files")) == [3, 3]

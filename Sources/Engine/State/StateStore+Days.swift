@@ -73,8 +73,8 @@ extension StateStore {
                     }
                     if c.claimCount > 0 {
                         try db.execute(
-                            sql: "INSERT INTO dedup_sets (path, max_instant_ms, key_count, keys) VALUES (?, ?, ?, ?)",
-                            arguments: [path, c.claimsMaxInstantMs, c.claimCount, Data(c.claims)])
+                            sql: "INSERT INTO dedup_sets (path, max_instant_ms, key_count, keys, stored_ms) VALUES (?, ?, ?, ?, ?)",
+                            arguments: [path, c.claimsMaxInstantMs, c.claimCount, Data(c.claims), Int64(Date().timeIntervalSince1970 * 1000)])
                     }
                     if c.stale == true {
                         try db.execute(sql: "INSERT OR IGNORE INTO stale_files (path) VALUES (?)", arguments: [path])

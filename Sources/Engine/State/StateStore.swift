@@ -197,15 +197,17 @@ public final class StateStore: @unchecked Sendable {
 
     // Commits, day aggregates and claims: StateStore+Days.swift.
 
-    /// Deletes the key sets whose newest event instant is older than `cutoffMs` (UTC epoch ms; the
-    /// caller computes it from `--dedup-days`, default 7). Returns how many keys were deleted.
+    /// Deletes the key sets whose newest event instant and whose storing are both older than
+    /// `cutoffMs` (UTC epoch ms; the caller computes it from `--dedup-days`, default 7): a key is
+    /// remembered `--dedup-days` after the run that stored it, and as long as its events are
+    /// that recent. Returns how many keys were deleted.
     @discardableResult
     public func pruneDedupKeys(olderThanMs cutoffMs: Int64) throws -> Int {
         try guarded {
             try dbQueue.write { db in
                 let n = try Int.fetchOne(
-                    db, sql: "SELECT coalesce(sum(key_count), 0) FROM dedup_sets WHERE max_instant_ms < ?", arguments: [cutoffMs]) ?? 0
-                try db.execute(sql: "DELETE FROM dedup_sets WHERE max_instant_ms < ?", arguments: [cutoffMs])
+                    db, sql: "SELECT coalesce(sum(key_count), 0) FROM dedup_sets WHERE max(max_instant_ms, stored_ms) < ?", arguments: [cutoffMs]) ?? 0
+                try db.execute(sql: "DELETE FROM dedup_sets WHERE max(max_instant_ms, stored_ms) < ?", arguments: [cutoffMs])
                 return n
             }
         }
@@ -337,6 +339,11 @@ public final class StateStore: @unchecked Sendable {
         // the recent agent transcripts again (`markTranscriptsForToolClaims`).
         migrator.registerMigration("v2-tool-claims") { db in
             try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('tool_claims_pending', '1')")
+        }
+        // Keys are kept --dedup-days after they were stored, not only after their newest event:
+        // an archive of old logs read again under another name or compression still counts once.
+        migrator.registerMigration("v2-keys-stored-at") { db in
+            try db.execute(sql: "ALTER TABLE dedup_sets ADD COLUMN stored_ms INTEGER NOT NULL DEFAULT 0")
         }
         return migrator
     }
