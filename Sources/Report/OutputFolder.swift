@@ -15,19 +15,63 @@ import Foundation
 /// error (never clobbered). Between the two renames of case 2 there is a short window in which
 /// `out` does not exist; readers never see a half-written folder.
 public enum OutputFolder {
+    /// The files an output folder may hold: what factorylog writes (`<table>.parquet`,
+    /// `<table>.csv`, `summary.xlsx`, the manifest). A folder holding anything else (a subfolder,
+    /// a state file, logs, notes) is not replaced: it is someone's folder, not ours.
+    static func isOutputFile(_ name: String) -> Bool {
+        name.hasSuffix(".parquet") || name.hasSuffix(".csv") || name == "summary.xlsx" || name == ".factorylog-manifest.json"
+    }
+
+    /// Checks before a run that `out` can take the summaries: absent, or a folder (or a symlink
+    /// to one) holding only output files.
+    /// - Throws: `ReportIOError` saying what is in the way.
+    public static func check(_ out: String) throws {
+        var st = stat()
+        guard stat(out, &st) == 0 else { return }
+        guard (st.st_mode & S_IFMT) == S_IFDIR else { throw ReportIOError(path: out, message: "exists and is not a folder") }
+        try checkReplaceable(out)
+    }
+
+    /// - Throws: `ReportIOError` naming the first entries of `dir` that are not output files.
+    static func checkReplaceable(_ dir: String) throws {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        var foreign: [String] = []
+        for name in entries.sorted() {
+            var st = stat()
+            let isFile = lstat(dir + "/" + name, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+            if !isFile || !isOutputFile(name) { foreign.append(name) }
+        }
+        guard !foreign.isEmpty else { return }
+        let shown = foreign.prefix(3).joined(separator: ", ") + (foreign.count > 3 ? ", …" : "")
+        throw ReportIOError(
+            path: dir,
+            message: "holds files factorylog did not write (\(shown)); the output folder is replaced as a whole, "
+                + "so give --out an empty or new folder of its own")
+    }
+
     /// - Parameters:
-    ///   - out: the output folder path; its parent folders are created when missing.
+    ///   - out: the output folder path (a symlink to a folder is followed); its parent folders are
+    ///     created when missing. An existing folder must hold only output files
+    ///     (`isOutputFile`), or nothing is written.
     ///   - body: writes every output file into the temporary folder it is given.
     /// - Throws: whatever `body` throws; `ReportIOError` when a folder cannot be created or renamed.
     public static func write(to out: String, _ body: (_ tempDir: String) throws -> Void) throws {
         let fm = FileManager.default
-        let outURL = URL(fileURLWithPath: out).standardizedFileURL
+        var given = out
+        var lst = stat()
+        if lstat(out, &lst) == 0, (lst.st_mode & S_IFMT) == S_IFLNK, let r = realpath(out, nil) {
+            // A symlink to a folder: the folder it names is replaced (the link stays).
+            given = String(cString: r)
+            free(r)
+        }
+        let outURL = URL(fileURLWithPath: given).standardizedFileURL
         let parent = outURL.deletingLastPathComponent().path
         let name = outURL.lastPathComponent
         var isDir: ObjCBool = false
         if fm.fileExists(atPath: outURL.path, isDirectory: &isDir), !isDir.boolValue {
             throw ReportIOError(path: outURL.path, message: "exists and is not a folder")
         }
+        if isDir.boolValue { try checkReplaceable(outURL.path) }
         do {
             try fm.createDirectory(atPath: parent, withIntermediateDirectories: true)
         } catch {

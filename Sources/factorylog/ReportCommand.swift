@@ -23,6 +23,12 @@ extension FactoryLog {
             let calendar = try stateOptions.calendarOfExistingState()
             let (since, until) = try window.days()
             let range: ClosedRange<Int32>? = (since == nil && until == nil) ? nil : (since ?? .min)...(until ?? .max)
+            do {
+                try OutputFolder.check(output.out)
+            } catch {
+                Console.error("--out \(error)")
+                throw ExitCode(2)
+            }
             let store: StateStore
             let state: StateView
             let files: [IngestFileRecord]

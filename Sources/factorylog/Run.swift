@@ -63,6 +63,12 @@ extension FactoryLog {
             plan.rebuild = rebuild
             plan.excludedPaths = [output.out, stateOptions.state]
 
+            do {
+                try OutputFolder.check(output.out)
+            } catch {
+                Console.error("--out \(error)")
+                throw ExitCode(2)
+            }
             let progress = ProgressLine(enabled: !output.quiet)
             let started = Date()
             let outcome: RunOutcome

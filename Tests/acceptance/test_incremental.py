@@ -280,3 +280,27 @@ def test_an_old_archive_read_again_under_another_name_counts_once(tmp_path):
     run(tmp_path, str(tmp_path / "logs"))
     assert totals(tmp_path)[0] == 3
     assert sorted(r["duplicate_events"] for r in table(tmp_path, "ingest_files")) == [3, 3]
+
+
+def test_an_out_folder_holding_other_files_is_never_replaced(tmp_path):
+    # --out is replaced as a whole, so a folder that holds anything factorylog did not write (the
+    # inputs, the state, a note) is refused before any log is read, and left as it was.
+    write_lines(tmp_path / "logs" / "access.jsonl", [kong_record(0)])
+    (tmp_path / "srv").mkdir()
+    (tmp_path / "srv" / "notes.txt").write_text("keep me")
+    for out in ("srv", "logs", "."):
+        p = subprocess.run([BIN, "run", "logs", "--out", out, "--state", "st.sqlite", "--prices", PRICES,
+                            "--no-bundled-prices", "--quiet"], cwd=tmp_path, capture_output=True, text=True)
+        assert p.returncode == 2 and "holds files factorylog did not write" in p.stderr, p.stderr
+    assert (tmp_path / "srv" / "notes.txt").read_text() == "keep me"
+    assert (tmp_path / "logs" / "access.jsonl").exists()
+    # A symlink to an output folder: the folder it names is written, the link stays.
+    (tmp_path / "real").mkdir()
+    os.symlink("real", tmp_path / "link")
+    for _ in range(2):
+        p = subprocess.run([BIN, "run", "logs", "--out", "link", "--state", "st.sqlite", "--prices", PRICES,
+                            "--no-bundled-prices", "--quiet"], cwd=tmp_path, capture_output=True, text=True)
+        assert p.returncode == 0, p.stderr
+    assert os.path.islink(tmp_path / "link") and (tmp_path / "real" / "usage_daily.parquet").exists()
+    p = subprocess.run([BIN, "report", "--state", "st.sqlite", "--out", "."], cwd=tmp_path, capture_output=True, text=True)
+    assert p.returncode == 2 and (tmp_path / "st.sqlite").exists()

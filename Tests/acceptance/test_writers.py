@@ -400,7 +400,7 @@ def test_million_rows_several_row_groups_and_pages(tmp_path):
 def test_rerun_replaces_outputs_atomically(tmp_path):
     out = tmp_path / "out"
     write_tables(out, 10, "none")
-    (out / "stale.txt").write_text("from an older run")
+    (out / "stale.csv").write_text("a table an older version wrote")
     write_tables(out, 20, "gzip")
     assert sorted(p.name for p in out.iterdir()) == [
         "all_types.csv", "all_types.parquet", "empty_table.csv", "empty_table.parquet", "summary.xlsx",
