@@ -253,15 +253,21 @@ struct StateStoreTests {
         #expect(try store.claimSets(excludingPaths: ["/x"]).isEmpty)
     }
 
-    @Test func pruneDedupKeysDeletesKeySetsWhoseNewestInstantIsOlder() throws {
+    /// A key set goes once both its newest event and the run that stored it are older than the
+    /// cutoff.
+    @Test func pruneDedupKeysDeletesKeySetsWhoseNewestInstantAndStoringAreOlder() throws {
         let dir = try TempDir()
         let store = try StateStore(path: dir.statePath, timeZone: "UTC", rebuild: false)
         defer { store.close() }
         let day: Int64 = 86_400_000
-        try store.commit([commit("/old", keys: [1], maxInstant: 1 * day)])
-        try store.commit([commit("/new", keys: [2, 3], maxInstant: 9 * day)])
-        // cutoff day 2: /old (newest instant day 1) goes, /new stays.
-        #expect(try store.pruneDedupKeys(olderThanMs: 2 * day) == 1)
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        try store.commit([commit("/old", keys: [1], maxInstant: 1 * day)])  // events of 1970-01-02
+        try store.commit([commit("/ahead", keys: [2, 3], maxInstant: now + 20 * day)])
+        // Cutoff 1970-01-03: /old's events are older, but it was stored just now: nothing goes.
+        #expect(try store.pruneDedupKeys(olderThanMs: 2 * day) == 0)
+        #expect(try store.dedupKeyCount() == 3)
+        // Ten days from now: /old (stored now, events of 1970) goes; /ahead's events are newer.
+        #expect(try store.pruneDedupKeys(olderThanMs: now + 10 * day) == 1)
         #expect(try store.dedupKeyCount() == 2)
     }
 

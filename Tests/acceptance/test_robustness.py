@@ -151,3 +151,23 @@ def test_sigkill_and_sigterm_of_a_many_file_run_release_the_lock_and_keep_output
     # 200 files · 50 requests = 10 000, each 2 000 prompt tokens = 20 000 000, whatever was hit
     assert totals(tmp_path)[:2] == (10_000, 20_000_000)
     assert all(r["status"] in ("ok", "skipped") for r in table(tmp_path, "ingest_files"))
+
+
+def test_another_programs_database_is_refused_and_left_byte_for_byte(tmp_path):
+    # An SQLite database of another program given as --state: refused before SQLite opens it
+    # (opening would switch it to WAL mode and rewrite its header), for run, report and trend.
+    import hashlib
+    import sqlite3
+    db = tmp_path / "app.db"
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE t (x)")
+    con.execute("INSERT INTO t VALUES (1)")
+    con.commit()
+    con.close()
+    before = hashlib.sha256(db.read_bytes()).hexdigest()
+    (tmp_path / "logs").mkdir()
+    for cmd in (["run", "logs", "--out", "out"], ["report", "--out", "out"], ["trend"]):
+        p = subprocess.run([BIN, *cmd, "--state", "app.db"], cwd=tmp_path, capture_output=True, text=True)
+        assert p.returncode == 2 and "not a factorylog state" in p.stderr, p.stderr
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app.db", "logs"]

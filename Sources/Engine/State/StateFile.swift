@@ -59,6 +59,12 @@ enum StateFile {
                 path: path,
                 reason: "it is \(size) bytes long but its header says \(pages) pages of \(pageSize) bytes (\(pages * pageSize) bytes): it was cut short")
         }
+        // Another program's database (its application id, header offset 68, is not ours) is
+        // refused before SQLite opens it: opening would switch it to WAL mode and change it. A
+        // write-ahead log may still hold a newer first page, so then SQLite's own check decides.
+        if Int32(bitPattern: be32(68)) != StateStore.applicationID, !hasWriteAheadLog(path) {
+            throw .notAState(path: path)
+        }
     }
 
     /// True when `<path>-wal` exists and is not empty.
