@@ -109,6 +109,10 @@ def test_strict_fails_while_an_earlier_partial_file_is_not_fixed(tmp_path):
     assert "bad.jsonl: still partial from an earlier run (unchanged since)" in second.stderr
     assert {r["path"].rsplit("/", 1)[1]: r["status"] for r in table(tmp_path, "ingest_files")} == \
         {"good.jsonl": "skipped", "bad.jsonl": "skipped"}
+    # ... and ingest_files keeps saying so in its error column
+    errors = {r["path"].rsplit("/", 1)[1]: r["error"] for r in table(tmp_path, "ingest_files")}
+    assert errors["good.jsonl"] == ""
+    assert errors["bad.jsonl"].startswith("unchanged since an earlier run found it partial: ")
     # without --strict the same run succeeds
     assert subprocess.run(strict[:-1], cwd=tmp_path, capture_output=True, text=True, timeout=60).returncode == 0
     # fixed: the file is rewritten without the cut line, read again, and --strict passes

@@ -154,7 +154,7 @@ struct RunPlanning {
                 if let old, old.status == .partial || old.status == .failed { earlierProblems.append(old) }
                 var r = old ?? IngestFileRecord(path: path)
                 r.status = .pruned
-                r.error = ""
+                r.error = old.map(Self.earlierProblem) ?? ""
                 rows[i] = r
                 continue
             }
@@ -167,7 +167,7 @@ struct RunPlanning {
                 } else {
                     r.status = .skipped
                 }
-                r.error = ""
+                r.error = Self.earlierProblem(old)
                 rows[i] = r
                 continue
             }
@@ -191,6 +191,13 @@ struct RunPlanning {
             }
             tasks.append(FileTask(path: path, fileIndex: i, owner: owner, size: st.size, mtimeNs: st.mtimeNs, fingerprint: fp, fingerprintLength: fpLength, mode: mode))
         }
+    }
+
+    /// The `error` of a file this run does not read again: empty, or, when its last reading was
+    /// partial or failed, that reading's error, so the problem stays visible in `ingest_files`.
+    static func earlierProblem(_ old: IngestFileRecord) -> String {
+        guard old.status == .partial || old.status == .failed, !old.error.isEmpty else { return "" }
+        return "unchanged since an earlier run found it \(old.status.rawValue): \(old.error)"
     }
 
     /// A task reading `path` again from the start, replacing its parts (its claims stay valid:
@@ -308,13 +315,15 @@ final class OwnFiles {
     }
 
     /// True when `path` is one of the excluded paths, below one, or a state companion file
-    /// (`<state>-wal`, `<state>-shm`, `<state>.lock`, `<state>-journal`).
+    /// (`<state>-wal`, `<state>-shm`, `<state>.lock`, `<state>-journal`, `<state>.new-…`).
     func contains(_ path: String) -> Bool {
         guard !prefixes.isEmpty else { return false }
         let abs = resolve(path)
         for p in prefixes {
             if abs == p || abs.hasPrefix(p + "/") { return true }
             for suffix in ["-wal", "-shm", ".lock", "-journal"] where abs == p + suffix { return true }
+            // a new state being created (`<state>.new-<pid>` and its companions)
+            if abs.hasPrefix(p + ".new-") { return true }
             // the output folder's temporary twin while it is being written
             let parent = (p as NSString).deletingLastPathComponent
             let name = (p as NSString).lastPathComponent
