@@ -304,3 +304,21 @@ def test_an_out_folder_holding_other_files_is_never_replaced(tmp_path):
     assert os.path.islink(tmp_path / "link") and (tmp_path / "real" / "usage_daily.parquet").exists()
     p = subprocess.run([BIN, "report", "--state", "st.sqlite", "--out", "."], cwd=tmp_path, capture_output=True, text=True)
     assert p.returncode == 2 and (tmp_path / "st.sqlite").exists()
+
+
+def test_a_compressed_file_cut_short_then_completed_becomes_ok(tmp_path):
+    # Night 1: a gzip file cut at 1 800 bytes (its writer still busy): partial, the complete lines
+    # before the cut counted. Night 2: the file is complete: read to its end, 20 lines and 20
+    # requests in all, status ok, and --strict passes (the earlier stream error no longer holds).
+    import gzip
+    sample = ROOT / "SampleLogs" / "litellm" / "spend_logs" / "2026-11-23.jsonl"
+    full = gzip.compress(("\n".join(sample.read_text().splitlines()[:20]) + "\n").encode())
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / "a.jsonl.gz").write_bytes(full[:1800])
+    run(tmp_path, "logs")
+    assert [r["status"] for r in table(tmp_path, "ingest_files")] == ["partial"]
+    (tmp_path / "logs" / "a.jsonl.gz").write_bytes(full)
+    run(tmp_path, "logs", extra=("--strict",))
+    rows = table(tmp_path, "ingest_files")
+    assert [(r["status"], r["error"], r["lines"]) for r in rows] == [("ok", "", 20)]
+    assert totals(tmp_path)[0] == 20

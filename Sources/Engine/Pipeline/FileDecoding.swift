@@ -172,9 +172,15 @@ struct FileDecoder: Sendable {
         if let e = result.streamError { problems.append(e) }
         if result.oversizedLines > 0 { problems.append("\(result.oversizedLines) line(s) longer than --max-line-bytes skipped") }
         if malformed > 0 { problems.append("\(malformed) malformed line(s) skipped") }
-        if record.malformedLines > 0 || record.oversizedLines > 0 || result.streamError != nil || prev?.status == .partial {
+        // The status covers the whole file: counts are cumulative; a stream error is this read's
+        // (a compressed file cut short that was completed since is read to its end now, so an
+        // earlier "ends inside a member" no longer holds).
+        if record.malformedLines > 0 || record.oversizedLines > 0 || result.streamError != nil {
             record.status = .partial
-            if problems.isEmpty, let prevError = prev?.error { problems.append(prevError) }
+            if problems.isEmpty {
+                if record.oversizedLines > 0 { problems.append("\(record.oversizedLines) line(s) longer than --max-line-bytes skipped") }
+                if record.malformedLines > 0 { problems.append("\(record.malformedLines) malformed line(s) skipped") }
+            }
         } else {
             record.status = .ok
         }
