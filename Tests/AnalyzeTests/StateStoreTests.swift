@@ -472,7 +472,7 @@ struct StateStoreRobustnessTests {
             guard case .damaged(let path, let reason) = error else { Issue.record("expected damaged, got \(error)"); return }
             #expect(path == dir.statePath)
             #expect(reason.contains("\(size / 2) bytes long") && reason.contains("cut short"))
-            #expect(error.description.contains("Restore it from a backup, or add --rebuild"))
+            #expect(error.description.contains("Restore it from a backup, or run `factorylog run` with --rebuild"))
         }
         #expect(try FileManager.default.attributesOfItem(atPath: dir.statePath)[.size] as? Int == size / 2)
         // 99 bytes: not even an SQLite header

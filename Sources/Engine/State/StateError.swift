@@ -33,25 +33,25 @@ public enum StateError: Error, Sendable, Equatable, CustomStringConvertible, Loc
                 + "or use another --state file. The lock is on the state file itself and is released when that process exits."
         case let .timeZoneMismatch(stored, requested):
             return "the state was built with --tz \(stored) but this run asks for --tz \(requested); "
-                + "day buckets cannot be mixed. Run with --tz \(stored), or add --rebuild to discard the "
+                + "day buckets cannot be mixed. Run with --tz \(stored), or run `factorylog run` with --rebuild to discard the "
                 + "state and re-read every input with --tz \(requested)."
         case let .notAState(path):
             return "\(path) is an SQLite database but not a factorylog state; choose another --state file, "
-                + "restore the state from a backup, or add --rebuild to erase it and start a new state there."
+                + "restore the state from a backup, or run `factorylog run` with --rebuild to erase it and start a new state there."
         case let .emptyState(path):
             return "the state \(path) exists but is empty (0 bytes), so the history only the state held (the files "
                 + "already read, earlier days, de-duplication keys) is not in it; factorylog does not start over "
-                + "silently. Restore the state from a backup, or add --rebuild to start a new state there on "
+                + "silently. Restore the state from a backup, or run `factorylog run` with --rebuild to start a new state there on "
                 + "purpose (every input is then read again)."
         case let .damaged(path, reason):
-            return "the state \(path) is damaged: \(reason). Restore it from a backup, or add --rebuild to discard "
+            return "the state \(path) is damaged: \(reason). Restore it from a backup, or run `factorylog run` with --rebuild to discard "
                 + "it and start a new state there (every input is then read again)."
         case let .newerSchema(path):
             return "\(path) was written by a newer factorylog; upgrade factorylog, "
-                + "or add --rebuild to discard the state and start again."
+                + "or run `factorylog run` with --rebuild to discard the state and start again."
         case let .cannotOpen(path, reason):
-            return "cannot open the state \(path): \(reason). Check that the folder exists and is writable, "
-                + "or add --rebuild to start a new state."
+            return "cannot open the state \(path): \(reason). Check that its folder exists and is writable "
+                + "(and, for a symlink, that its target's folder does)."
         case let .database(path, reason):
             return "the state \(path) could not be updated: \(reason). Nothing of the current file was recorded; "
                 + "the next run reads it again."
