@@ -472,11 +472,15 @@ public struct PriceTable: Sendable {
 
 /// The shipped snapshot, indexed by line: `{"__factorylog_snapshot__":{...}` on the first line,
 /// then one `,"<key>":{...}` per line, then `}`. Entries are parsed on lookup.
-final class _LazySnapshot: Sendable {
+final class _LazySnapshot: @unchecked Sendable {
     let data: Data
     /// Key → byte range of its entry object.
     let index: [String: Range<Int>]
     let id: String?
+    /// Entries parsed so far, shared by every file of a run (each file's aggregator resolves its
+    /// models anew: without this, every file parsed the same entries again). Guarded by `lock`.
+    private var parsed: [String: PriceEntry?] = [:]
+    private let lock = NSLock()
 
     init?(_ data: Data) {
         let prefix = Array("{\"\(PriceTable.metadataKey)\":".utf8)
@@ -529,9 +533,18 @@ final class _LazySnapshot: Sendable {
     }
 
     func entry(forKey key: String) -> PriceEntry? {
-        guard let range = index[key],
-            let object = (try? JSONSerialization.jsonObject(with: data.subdata(in: range))) as? [String: Any]
-        else { return nil }
-        return PriceTable.priceEntry(object)
+        guard let range = index[key] else { return nil }
+        lock.lock()
+        if let known = parsed[key] {
+            lock.unlock()
+            return known
+        }
+        lock.unlock()
+        let object = (try? JSONSerialization.jsonObject(with: data.subdata(in: range))) as? [String: Any]
+        let entry = object.flatMap(PriceTable.priceEntry)
+        lock.lock()
+        parsed[key] = .some(entry)
+        lock.unlock()
+        return entry
     }
 }
