@@ -21,7 +21,19 @@ enum InspectText {
         lines.append("file:        \(path)")
         lines.append("compression: \(source.compression.rawValue)\(source.isDocument ? " (one JSON document, read as its records)" : "")")
         guard let format = source.format else {
-            lines.append("format:      unknown (no decoder recognizes the first \(FormatDetector.maxLines) lines; try --format)")
+            // As `run` says it: an empty file is fine, a damaged stream is named, else unknown.
+            var options = LineReaderOptions()
+            options.maxLineBytes = maxLineBytes
+            let scan = try? source.read(options: options) { _, _, _ in true }
+            if let scan, scan.lines == 0, scan.streamError == nil {
+                lines.append("format:      none yet (the file holds no line: `run` reports it ok with 0 lines)")
+                return Rendered(text: lines.joined(separator: "\n"), recognized: true)
+            }
+            if let damage = scan?.streamError {
+                lines.append("format:      unknown: damaged \(source.compression.rawValue) stream with no complete line before the damage: \(damage)")
+            } else {
+                lines.append("format:      unknown (no decoder recognizes the first \(FormatDetector.maxLines) lines; try --format)")
+            }
             return Rendered(text: lines.joined(separator: "\n"), recognized: false)
         }
         lines.append("format:      \(format.rawValue)\(forced == nil ? " (detected)" : " (forced)")")

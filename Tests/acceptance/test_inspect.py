@@ -39,3 +39,15 @@ def test_an_unknown_file_is_named_and_fails(tmp_path):
     p = inspect(tmp_path / "notes.txt")
     assert p.returncode == 1
     assert "format:      unknown" in p.stdout
+
+
+def test_an_empty_file_is_fine_and_a_cut_stream_is_named_as_run_names_them(tmp_path):
+    (tmp_path / "empty.jsonl").write_bytes(b"")
+    p = inspect(tmp_path / "empty.jsonl")
+    assert p.returncode == 0 and "holds no line" in p.stdout, p.stdout
+    # A gzip stream cut inside its first line: no complete line before the damage.
+    import gzip
+    cut = gzip.compress(b'{"a": "' + b"x" * 5000 + b'"}\n')[:40]
+    (tmp_path / "cut.jsonl.gz").write_bytes(cut)
+    p = inspect(tmp_path / "cut.jsonl.gz")
+    assert p.returncode == 1 and "damaged gzip stream" in p.stdout, p.stdout
