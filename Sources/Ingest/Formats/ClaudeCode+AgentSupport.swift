@@ -104,10 +104,13 @@ enum _AgentText {
     /// A 128-bit key for a tool-call id (raw bytes), for joining requests to results.
     static func idKey(_ raw: UnsafeRawBufferPointer) -> DedupKey { key(nil, raw) }
 
-    /// `DedupKey.of(namespace, a, b)` (same bytes, same separators, so equal to
+    /// `DedupKey.of(namespace, a, b, c)` (same bytes, same separators, so equal to
     /// `DedupKey.of(strings:)` of the same fields) without the variadic array.
-    /// A nil namespace or `b` is left out.
-    static func key(_ namespace: StaticString?, _ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer? = nil) -> DedupKey {
+    /// A nil namespace, `b` or `c` is left out (`c` is the third field of the Codex tool keys).
+    static func key(
+        _ namespace: StaticString?, _ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer? = nil,
+        _ c: UnsafeRawBufferPointer? = nil
+    ) -> DedupKey {
         var h1 = ByteHasher(seed: 1)
         var h2 = ByteHasher(seed: 2)
         func add(_ f: UnsafeRawBufferPointer) {
@@ -119,24 +122,7 @@ enum _AgentText {
         if let namespace { add(UnsafeRawBufferPointer(start: namespace.utf8Start, count: namespace.utf8CodeUnitCount)) }
         add(a)
         if let b { add(b) }
-        return DedupKey(hi: h1.value, lo: h2.value)
-    }
-
-    /// `key(namespace, a, b)` with a third field `c` (same hashing: each field followed by a
-    /// separator), for the tool-call keys of `DedupClaim.tool`.
-    static func key(_ namespace: StaticString, _ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer, _ c: UnsafeRawBufferPointer) -> DedupKey {
-        var h1 = ByteHasher(seed: 1)
-        var h2 = ByteHasher(seed: 2)
-        func add(_ f: UnsafeRawBufferPointer) {
-            h1.combine(f)
-            h1.separator()
-            h2.combine(f)
-            h2.separator()
-        }
-        add(UnsafeRawBufferPointer(start: namespace.utf8Start, count: namespace.utf8CodeUnitCount))
-        add(a)
-        add(b)
-        add(c)
+        if let c { add(c) }
         return DedupKey(hi: h1.value, lo: h2.value)
     }
 
