@@ -570,3 +570,41 @@ struct SaturatingSumTests {
         #expect(Aggregates().impossibleTotals().message == nil)
     }
 }
+
+@Suite("StateStore paths")
+struct StateStorePathTests {
+    /// A state written before paths were canonical holds `logs/a.jsonl`; the run now reaches the
+    /// same file as `/srv/logs/a.jsonl`: its ledger row, day parts and keys move to the canonical
+    /// path, so it is not read again as a new file. A pair whose canonical path is already
+    /// recorded, or whose spelling is not, changes nothing.
+    @Test func earlierSpellingsMoveToTheCanonicalPath() throws {
+        let dir = try TempDir()
+        let store = try StateStore(path: dir.statePath, timeZone: "UTC", rebuild: false)
+        defer { store.close() }
+        try store.updateLedger(record("logs/a.jsonl", lines: 7))
+        try store.updateLedger(record("/srv/logs/b.jsonl", lines: 3))
+        try store.updateLedger(record("logs/b.jsonl", lines: 1))
+        try store.dbQueue.write { db in
+            try db.execute(sql: "INSERT INTO file_days (path, day, blob) VALUES ('logs/a.jsonl', 20000, x'00')")
+            try db.execute(sql: "INSERT INTO dedup_sets (path, max_instant_ms, key_count, keys) VALUES ('logs/a.jsonl', 1, 0, x'')")
+            try db.execute(sql: "INSERT INTO stale_files (path) VALUES ('logs/a.jsonl')")
+        }
+        let renamed = try store.adoptEarlierSpellings([
+            ("/srv/logs/a.jsonl", "logs/a.jsonl"),
+            ("/srv/logs/b.jsonl", "logs/b.jsonl"),  // canonical already recorded: kept apart
+            ("/srv/logs/c.jsonl", "logs/c.jsonl"),  // never recorded
+        ])
+        #expect(renamed == 1)
+        #expect(try store.ledger(path: "/srv/logs/a.jsonl")?.lines == 7)
+        #expect(try store.ledger(path: "logs/a.jsonl") == nil)
+        #expect(try store.ledger(path: "logs/b.jsonl")?.lines == 1)
+        #expect(try store.ledger(path: "/srv/logs/c.jsonl") == nil)
+        let moved = try store.dbQueue.read { db in
+            try ["file_days", "dedup_sets", "stale_files"].map {
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM \($0) WHERE path = '/srv/logs/a.jsonl'") ?? 0
+            }
+        }
+        #expect(moved == [1, 1, 1])
+        #expect(try store.adoptEarlierSpellings([("/srv/logs/a.jsonl", "logs/a.jsonl")]) == 0)
+    }
+}

@@ -218,6 +218,23 @@ def test_own_state_and_outputs_are_not_read_as_logs(tmp_path):
     assert totals(tmp_path) == (2, 4000, 0.02)
 
 
+def test_one_file_reached_by_several_spellings_counts_once(tmp_path):
+    """The ledger keys a file by its canonical path: the same Kong log reached relative, absolute,
+    through `..` and through a linked folder is one file (Kong records carry no key shared across
+    files, so a second reading would double every figure: 2 requests, not 4)."""
+    write_lines(tmp_path / "logs" / "access.jsonl", [kong_record(i) for i in range(2)])
+    os.symlink(tmp_path / "logs", tmp_path / "linked")
+    for spelling in ["logs", str(tmp_path / "logs"), "logs/../logs/access.jsonl", "linked", str(tmp_path / "linked" / "access.jsonl")]:
+        run(tmp_path, spelling)
+        # 2 records × 2000 input tokens = 4000; 2 × $0.01 = $0.02
+        assert totals(tmp_path) == (2, 4000, 0.02), spelling
+        [row] = table(tmp_path, "ingest_files")  # one file, shown as this run spelled it
+        assert row["path"].endswith("/access.jsonl") and row["path"].startswith(spelling.removesuffix("/access.jsonl")), (spelling, row)
+    # Both spellings in one run are still one file.
+    run(tmp_path, "logs", "linked")
+    assert totals(tmp_path) == (2, 4000, 0.02)
+
+
 def test_report_and_trend_use_the_state_and_refuse_a_missing_one(tmp_path):
     write_lines(tmp_path / "logs" / "access.jsonl", [kong_record(0)])
     p = subprocess.run([BIN, "run", "logs", "--out", "out", "--state", "st.sqlite", "--prices", PRICES, "--no-bundled-prices", "--quiet",
@@ -267,8 +284,9 @@ def test_an_old_archive_read_again_under_another_name_counts_once(tmp_path):
     # Three LiteLLM spend-log rows of 2026-11-23 (SampleLogs), older than --dedup-days before
     # today: night 1 reads logs/spend.jsonl (3 requests); night 2 finds a gzip copy under another
     # name (logrotate) and the folder spelled as an absolute path. Keys stored by night 1 are kept
-    # --dedup-days after that run, whatever the events' age, so the copies add nothing:
-    # 3 requests; each copy read in night 2 has 3 duplicate events.
+    # --dedup-days after that run, whatever the events' age, so the copy adds nothing:
+    # 3 requests. logs/spend.jsonl spelled absolute is the same file, unchanged (skipped: 0
+    # duplicates, from night 1); the gzip copy read in night 2 has 3 duplicate events.
     import gzip
     sample = ROOT / "SampleLogs" / "litellm" / "spend_logs" / "2026-11-23.jsonl"
     lines = sample.read_text().splitlines()[:3]
@@ -279,7 +297,8 @@ def test_an_old_archive_read_again_under_another_name_counts_once(tmp_path):
         f.write("\n".join(lines) + "\n")
     run(tmp_path, str(tmp_path / "logs"))
     assert totals(tmp_path)[0] == 3
-    assert sorted(r["duplicate_events"] for r in table(tmp_path, "ingest_files")) == [3, 3]
+    assert sorted(r["duplicate_events"] for r in table(tmp_path, "ingest_files")) == [0, 3]
+    assert sorted(r["status"] for r in table(tmp_path, "ingest_files")) == ["ok", "skipped"]
 
 
 def test_an_out_folder_holding_other_files_is_never_replaced(tmp_path):

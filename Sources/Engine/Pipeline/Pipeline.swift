@@ -26,8 +26,21 @@ public enum Pipeline {
         var handedOver = false
         defer { if !handedOver { store.close() } }
         var discovered = InputDiscovery.discover(plan.inputs)
+        // The state knows every file under its canonical path, whatever spelling reached it
+        // (`PathResolver`); ingest_files shows the path as given or found in this run.
         let own = OwnFiles(plan.excludedPaths)
-        discovered.files.removeAll { own.contains($0) }
+        let resolver = PathResolver()
+        var canonical: [String] = []
+        var spelling: [String: String] = [:]
+        for f in discovered.files {
+            let c = resolver.resolve(f)
+            if own.contains(canonical: c) || spelling[c] != nil { continue }
+            canonical.append(c)
+            spelling[c] = f
+        }
+        canonical.sort(by: InputDiscovery.pathPrecedes)
+        discovered.files = canonical
+        try store.adoptEarlierSpellings(spelling.compactMap { $0.key != $0.value ? ($0.key, $0.value) : nil })
 
         // A state from before tool calls were keyed: its recent transcripts are read again once.
         let now = Int64(Date().timeIntervalSince1970 * 1000)
@@ -57,7 +70,11 @@ public enum Pipeline {
         let state = try StateView(store: store, window: plan.window)
         handedOver = true
         return RunOutcome(
-            files: planning.rows.compactMap { $0 }, state: state, bytesRead: committer.bytesRead,
+            files: planning.rows.compactMap { row in
+                guard var row else { return nil }
+                row.path = spelling[row.path] ?? row.path
+                return row
+            }, state: state, bytesRead: committer.bytesRead,
             missingInputs: discovered.problems.map { (path: $0.path, message: $0.message) },
             pricesID: plan.pricer.snapshotID, earlierProblems: planning.earlierProblems)
     }
@@ -299,26 +316,24 @@ extension LogFormat {
     }
 }
 
-/// factorylog's own output folder and state files, recognized by absolute, symlink-resolved path.
-/// Each distinct parent folder is resolved once (`realpath(3)`), so a night of 10⁵ files in a few
-/// hundred folders costs a few hundred look-ups.
+/// factorylog's own output folder and state files, recognized by canonical path
+/// (`PathResolver`).
 final class OwnFiles {
     let prefixes: [String]
-    private var resolvedParents: [Substring: String] = [:]
 
     init(_ paths: [String]) {
         var p: [String] = []
         for path in paths where !path.isEmpty {
-            p.append(Self.absolute(path))
+            p.append(PathResolver.absolute(path))
         }
         prefixes = p
     }
 
-    /// True when `path` is one of the excluded paths, below one, or a state companion file
-    /// (`<state>-wal`, `<state>-shm`, `<state>.lock`, `<state>-journal`, `<state>.new-…`).
-    func contains(_ path: String) -> Bool {
+    /// True when `canonical` (a `PathResolver.resolve` result) is one of the excluded paths,
+    /// below one, or a state companion file (`<state>-wal`, `<state>-shm`, `<state>.lock`,
+    /// `<state>-journal`, `<state>.new-…`).
+    func contains(canonical abs: String) -> Bool {
         guard !prefixes.isEmpty else { return false }
-        let abs = resolve(path)
         for p in prefixes {
             if abs == p || abs.hasPrefix(p + "/") { return true }
             for suffix in ["-wal", "-shm", ".lock", "-journal"] where abs == p + suffix { return true }
@@ -332,51 +347,9 @@ final class OwnFiles {
         return false
     }
 
-    private func resolve(_ path: String) -> String {
-        let full = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
-        guard let slash = full.lastIndex(of: "/") else { return Self.absolute(path) }
-        let name = full[full.index(after: slash)...]
-        guard !name.isEmpty, name != ".", name != ".." else { return Self.absolute(path) }
-        let parent = resolveFolder(full[..<slash])
-        return (parent == "/" ? "" : parent) + "/" + name
-    }
-
-    /// A folder's symlink-free absolute path: its parent's, resolved once per folder, and its own
-    /// name unless it is a symlink (one `lstat` per folder instead of a `realpath` walk).
-    private func resolveFolder(_ folder: Substring) -> String {
-        if folder.isEmpty { return "/" }
-        if let r = resolvedParents[folder] { return r }
-        let f = String(folder)
-        var resolved: String
-        let slash = folder.lastIndex(of: "/")!
-        let name = folder[folder.index(after: slash)...]
-        var st = stat()
-        if name == "." || name == ".." || name.isEmpty || lstat(f, &st) != 0 || (st.st_mode & S_IFMT) == S_IFLNK {
-            if let c = realpath(f, nil) {
-                resolved = String(cString: c)
-                free(c)
-            } else {
-                resolved = (f as NSString).standardizingPath
-            }
-        } else {
-            let parent = resolveFolder(folder[..<slash])
-            resolved = (parent == "/" ? "" : parent) + "/" + name
-        }
-        resolvedParents[folder] = resolved
-        return resolved
-    }
-
-    static func absolute(_ path: String) -> String {
-        let full = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
-        // resolve symlinks of the parent (the file itself may not exist yet)
-        let parent = (full as NSString).deletingLastPathComponent
-        let name = (full as NSString).lastPathComponent
-        if name != ".", name != "..", let resolved = realpath(parent, nil) {
-            defer { free(resolved) }
-            let p = String(cString: resolved)
-            return (p == "/" ? "" : p) + "/" + name  // realpath's result is already canonical
-        }
-        return (full as NSString).standardizingPath
+    /// `contains(canonical:)` of `path` resolved.
+    func contains(_ path: String) -> Bool {
+        prefixes.isEmpty ? false : contains(canonical: PathResolver().resolve(path))
     }
 }
 

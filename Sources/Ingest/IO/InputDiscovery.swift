@@ -264,6 +264,11 @@ extension String {
 
 /// Byte-order comparison of two paths in which `/` sorts before every other byte, so that
 /// `a/b` < `a-b` and a directory's files stay together.
+extension InputDiscovery {
+    /// The order discovery lists files in: byte order, with `/` before every other byte.
+    public static func pathPrecedes(_ a: String, _ b: String) -> Bool { _pathPrecedes(a, b) }
+}
+
 func _pathPrecedes(_ a: String, _ b: String) -> Bool {
     var ia = a.utf8.makeIterator()
     var ib = b.utf8.makeIterator()
