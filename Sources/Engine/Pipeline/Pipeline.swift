@@ -49,7 +49,10 @@ public enum Pipeline {
 
         let index = ClaimIndex()
         var planning = try RunPlanning(plan: plan, store: store, files: discovered.files, index: index)
-        index.load(try store.claimSets(excludingPaths: planning.rewritten))
+        // A night with nothing to read decides no key: the stored claims are not loaded.
+        if !planning.tasks.isEmpty {
+            index.load(try store.claimSets(excludingPaths: planning.rewritten))
+        }
         index.setRereadable(planning.rereadable)
 
         var committer = Committer(store: store, index: index, jobs: plan.jobs, progress: progress)
