@@ -9,6 +9,7 @@ public enum LogFormat: String, CaseIterable, Sendable, Hashable {
     case otel
     case claudeCode = "claude_code"
     case codex
+    case envoy
 
     /// A fresh decoder for one file.
     public func makeDecoder(context: DecoderContext) -> any LogDecoder {
@@ -19,6 +20,7 @@ public enum LogFormat: String, CaseIterable, Sendable, Hashable {
         case .otel: OTelDecoder(context: context)
         case .claudeCode: ClaudeCodeDecoder(context: context)
         case .codex: CodexDecoder(context: context)
+        case .envoy: EnvoyDecoder(context: context)
         }
     }
 
@@ -31,6 +33,7 @@ public enum LogFormat: String, CaseIterable, Sendable, Hashable {
         case .otel: OTelDecoder.detects(root, context: context)
         case .claudeCode: ClaudeCodeDecoder.detects(root, context: context)
         case .codex: CodexDecoder.detects(root, context: context)
+        case .envoy: EnvoyDecoder.detects(root, context: context)
         }
     }
 }
