@@ -10,6 +10,7 @@ public enum LogFormat: String, CaseIterable, Sendable, Hashable {
     case claudeCode = "claude_code"
     case codex
     case envoy
+    case azureAPIM = "azure_apim"
 
     /// A fresh decoder for one file.
     public func makeDecoder(context: DecoderContext) -> any LogDecoder {
@@ -21,6 +22,7 @@ public enum LogFormat: String, CaseIterable, Sendable, Hashable {
         case .claudeCode: ClaudeCodeDecoder(context: context)
         case .codex: CodexDecoder(context: context)
         case .envoy: EnvoyDecoder(context: context)
+        case .azureAPIM: AzureAPIMDecoder(context: context)
         }
     }
 
@@ -34,6 +36,7 @@ public enum LogFormat: String, CaseIterable, Sendable, Hashable {
         case .claudeCode: ClaudeCodeDecoder.detects(root, context: context)
         case .codex: CodexDecoder.detects(root, context: context)
         case .envoy: EnvoyDecoder.detects(root, context: context)
+        case .azureAPIM: AzureAPIMDecoder.detects(root, context: context)
         }
     }
 }
