@@ -11,6 +11,7 @@ public enum LogFormat: String, CaseIterable, Sendable, Hashable {
     case codex
     case envoy
     case azureAPIM = "azure_apim"
+    case azureOpenAI = "azure_openai"
 
     /// A fresh decoder for one file.
     public func makeDecoder(context: DecoderContext) -> any LogDecoder {
@@ -23,6 +24,7 @@ public enum LogFormat: String, CaseIterable, Sendable, Hashable {
         case .codex: CodexDecoder(context: context)
         case .envoy: EnvoyDecoder(context: context)
         case .azureAPIM: AzureAPIMDecoder(context: context)
+        case .azureOpenAI: AzureOpenAIDecoder(context: context)
         }
     }
 
@@ -37,6 +39,7 @@ public enum LogFormat: String, CaseIterable, Sendable, Hashable {
         case .codex: CodexDecoder.detects(root, context: context)
         case .envoy: EnvoyDecoder.detects(root, context: context)
         case .azureAPIM: AzureAPIMDecoder.detects(root, context: context)
+        case .azureOpenAI: AzureOpenAIDecoder.detects(root, context: context)
         }
     }
 }
