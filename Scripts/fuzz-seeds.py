@@ -7,7 +7,7 @@ OUTDIR/<target>/ gets one file per seed:
 
 * scanner: each line of every log file (at most 64 KB);
 * detect: each log file as stored (plain, gzip or zstd, at most 256 KB);
-* litellm, kong, bedrock, otel, claude_code, codex: the file's lines in runs of 1 and 8 (at most
+* litellm, kong, bedrock, otel, claude_code, codex, envoy, azure_apim, azure_openai: the file's lines in runs of 1 and 8 (at most
   64 KB), sorted to the decoder whose format the line looks like; a file that is one JSON
   document is also a seed of its own.
 
@@ -22,7 +22,8 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SOURCES = ["SampleLogs", "Tests/IngestTests/Fixtures", "Tests/acceptance/cases"]
-TARGETS = ["scanner", "detect", "litellm", "kong", "bedrock", "otel", "claude_code", "codex"]
+TARGETS = ["scanner", "detect", "litellm", "kong", "bedrock", "otel", "claude_code", "codex",
+           "envoy", "azure_apim", "azure_openai"]
 MAX_LINE_SEED = 64 << 10
 MAX_FILE_SEED = 256 << 10
 
@@ -54,6 +55,12 @@ def decoded(path, raw):
 def guess(path, line):
     """The decoder a line (or its file's path) looks like, or None."""
     p = path.lower()
+    if b'"GatewayLogs"' in line or "apim" in p:
+        return "azure_apim"
+    if b'"RequestResponse"' in line or "azure-openai" in p:
+        return "azure_openai"
+    if b'"genai_model_name"' in line or b'"mcp_method"' in line or "envoy" in p:
+        return "envoy"
     if b'"resourceSpans"' in line or b'"spanId"' in line or "otel" in p or "openinference" in p or "otlp" in p:
         return "otel"
     if b'"session_meta"' in line or b'"turn_context"' in line or b'"event_msg"' in line or "codex" in p:

@@ -397,6 +397,99 @@ def make_otel():
     write("otel/collector/traces-2026-11-25.jsonl", lines)
 
 
+# ----------------------------------------------------------------------------- issue 14 sources
+# Their own generator, so that the files above stay byte for byte what they were.
+rng14 = random.Random(20261204)
+
+
+def make_envoy():
+    """Envoy AI Gateway JSON access log (genai_* keys of the project's documented example)."""
+    t = dt.datetime(2026, 11, 24, 8, 0, 0)
+    rows = []
+    for i in range(10):
+        t += dt.timedelta(minutes=rng14.randint(4, 40))
+        model = "gpt-4o-mini" if i % 3 else "gpt-4o"
+        code, flags = 200, "-"
+        tin, tout = rng14.randint(200, 4000), rng14.randint(20, 600)
+        if i == 4:
+            code, flags, tin, tout = 429, "RL", None, None   # local rate limit: no tokens
+        if i == 7:
+            code, flags, tin, tout = 503, "UH", None, None   # no healthy upstream
+        rows.append(dumps({"start_time": iso(t), "method": "POST", "x-envoy-origin-path": "/v1/chat/completions",
+                           "protocol": "HTTP/1.1", "response_code": code, "response_flags": flags,
+                           "response_code_details": "via_upstream", "bytes_received": 300, "bytes_sent": 900,
+                           "duration": rng14.randint(300, 4000), "x-request-id": str(uuid.UUID(int=rng14.getrandbits(128), version=4)),
+                           "genai_model_name": model, "genai_model_name_override": None,
+                           "genai_backend_name": "default/envoy-ai-gateway-basic-openai/route/envoy-ai-gateway-basic/rule/0/ref/0",
+                           "genai_tokens_input": tin, "genai_tokens_output": tout,
+                           "genai_tokens_total": None if tin is None else tin + tout,
+                           "upstream_host": "162.159.140.245:443", "user-agent": "python-httpx/0.27.0"}))
+    t += dt.timedelta(minutes=3)
+    rows.append(dumps({"start_time": iso(t), "method": "POST", "x-envoy-origin-path": "/mcp", "response_code": 200,
+                       "duration": 412, "x-request-id": str(uuid.UUID(int=rng14.getrandbits(128), version=4)),
+                       "genai_model_name": None, "genai_tokens_input": None, "genai_tokens_output": None,
+                       "mcp_backend": "context7", "mcp_method": "tools/call", "mcp_request_id": "5", "mcp_session_id": None}))
+    write("envoy/access/2026-11-24.jsonl", rows)
+
+
+def make_azure():
+    """Azure API Management GatewayLogs (body logging on) and Azure OpenAI RequestResponse logs."""
+    t = dt.datetime(2026, 11, 24, 13, 0, 0)
+    apim, diag = [], []
+    for i in range(8):
+        t += dt.timedelta(minutes=rng14.randint(5, 50))
+        cid = str(uuid.UUID(int=rng14.getrandbits(128), version=4))
+        stamp = t.strftime("%Y-%m-%dT%H:%M:%S.") + "%07dZ" % (t.microsecond * 10)
+        prompt, comp = rng14.randint(100, 3000), rng14.randint(10, 400)
+        cached = prompt // 2 if i % 4 == 0 else 0
+        code = 200
+        body = {"id": "chatcmpl-" + hexid(20), "object": "chat.completion", "model": "gpt-4o-2024-08-06",
+                "usage": {"prompt_tokens": prompt, "completion_tokens": comp, "total_tokens": prompt + comp,
+                          "prompt_tokens_details": {"cached_tokens": cached}}}
+        if i == 5:  # a content-filter block
+            code = 400
+            body = {"error": {"code": "content_filter", "status": 400, "param": "prompt",
+                              "innererror": {"code": "ResponsibleAIPolicyViolation"}}}
+        duration = rng14.randint(200, 3000)
+        apim.append(dumps({"time": stamp, "category": "GatewayLogs", "operationName": "Microsoft.ApiManagement/GatewayLogs",
+                           "correlationId": cid, "durationMs": duration, "isRequestSuccess": code == 200,
+                           "resultType": "Succeeded" if code == 200 else "Failed", "callerIpAddress": "10.0.0.%d" % (i + 2),
+                           "properties": {"apiId": "azure-openai-api", "operationId": "ChatCompletions_Create", "method": "POST",
+                                          "responseCode": code, "backendResponseCode": code, "backendTime": duration - 3,
+                                          "requestBody": json.dumps({"model": "prod-gpt4o", "messages": [{"role": "user", "content": text(6)}]}),
+                                          "responseBody": json.dumps(body)}}))
+        ticks = 621355968000000000 + ms(t) * 10000
+        diag.append(dumps({"time": stamp, "category": "RequestResponse", "operationName": "ChatCompletions_Create",
+                           "resultSignature": "429" if i == 3 else "200", "durationMs": duration,
+                           "callerIpAddress": "81.2.69.***", "correlationId": str(uuid.UUID(int=rng14.getrandbits(128), version=4)),
+                           "location": "eastus",
+                           "properties": {"apiName": "Azure OpenAI API version 2024-10-21", "requestTime": ticks,
+                                          "responseTime": ticks + duration * 10000, "streamType": "Non-Streaming",
+                                          "modelDeploymentName": "prod-gpt4o", "modelName": "gpt-4o", "modelVersion": "2024-08-06"}}))
+    write("azure/apim/GatewayLogs-2026-11-24.jsonl", apim)
+    write("azure/openai/PT1H-2026-11-24.json", diag, "gzip")
+
+
+def make_litellm_tags():
+    """LiteLLM spend-log rows with request_tags and end_user (tags_daily, usage_daily.end_user)."""
+    t = dt.datetime(2026, 11, 24, 9, 0, 0)
+    rows = []
+    tag_sets = [["job:nightly-etl", "env:prod"], ["job:support-bot", "env:prod"], ["env:staging"], []]
+    for i in range(12):
+        t += dt.timedelta(minutes=rng14.randint(5, 60))
+        tags = tag_sets[i % 4]
+        prompt, comp = rng14.randint(300, 5000), rng14.randint(30, 800)
+        rows.append(dumps({"request_id": "chatcmpl-" + hexid(24), "call_type": "acompletion", "api_key": "88dc28d0f030c55ed4ab77ed8faf098196cb1c05df778539800c9f1243fe6b4b",
+                           "spend": 0, "total_tokens": prompt + comp, "prompt_tokens": prompt, "completion_tokens": comp,
+                           "startTime": t.strftime("%Y-%m-%dT%H:%M:%S.%f+00:00"),
+                           "endTime": (t + dt.timedelta(milliseconds=rng14.randint(400, 5000))).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00"),
+                           "model": "gpt-4o-mini", "custom_llm_provider": "openai", "user": "", "team_id": "team-data",
+                           "metadata": {"user_api_key_alias": "data-pipelines", "user_api_key_team_alias": "data"},
+                           "cache_hit": "False", "request_tags": tags, "end_user": ["acme-corp", "globex", ""][i % 3],
+                           "status": "success"}))
+    write("litellm/spend_logs/2026-11-24-tagged.jsonl", rows)
+
+
 def main():
     if os.path.isdir(ROOT):
         shutil.rmtree(ROOT)
@@ -406,6 +499,9 @@ def main():
     make_kong()
     make_bedrock()
     make_otel()
+    make_envoy()
+    make_azure()
+    make_litellm_tags()
 
 
 if __name__ == "__main__":
