@@ -107,3 +107,19 @@ def test_tags_and_end_users_count_once_across_files(tmp_path):
     # the column is the last one, also in the CSV header
     header = (tmp_path / "out" / "usage_daily.csv").read_text().splitlines()[0]
     assert header.endswith(",unpriced_requests,end_user")
+
+
+def test_gemini_cli_chat_sample_end_to_end(tmp_path):
+    sample = ROOT / "Tests" / "IngestTests" / "Fixtures" / "samples" / "agent" / "gemini-cli-chat-fixture.jsonl"
+    run(tmp_path, sample)
+    [f] = table(tmp_path, "ingest_files")
+    assert (f["format"], f["lines"], f["events"], f["status"]) == ("gemini_cli", 2, 1, "ok")
+    [u] = table(tmp_path, "usage_daily")
+    assert (str(u["day"]), u["source"], u["provider"], u["model"], u["principal"]) == (
+        "2026-05-17", "gemini_cli", "gemini", "gemini/gemini-3-flash-preview", "project-a")
+    # 15 327 input − 11 526 cached + 7 tool = 3 808 uncached; 23 output + 919 thoughts = 942
+    assert (u["input_tokens"], u["cache_read_tokens"], u["output_tokens"], u["reasoning_tokens"], u["total_tokens"]) == (
+        3808, 11526, 942, 919, 16276)
+    # $0.50 / $0.05 / $3.00 per Mtok (in, cache read, out and reasoning):
+    # 3 808 × 0.5 + 11 526 × 0.05 + 942 × 3 = 1 904 + 576.3 + 2 826 = 5 306.3 µ$
+    assert abs(u["cost_usd"] - 0.0053063) < 1e-12

@@ -294,7 +294,7 @@ extension LogFormat {
     public var isStateless: Bool {
         switch self {
         case .litellm, .kong, .bedrock, .otel, .envoy, .azureAPIM, .azureOpenAI: true
-        case .claudeCode, .codex: false
+        case .claudeCode, .codex, .geminiCLI: false
         }
     }
 }

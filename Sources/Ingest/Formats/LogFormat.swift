@@ -12,6 +12,7 @@ public enum LogFormat: String, CaseIterable, Sendable, Hashable {
     case envoy
     case azureAPIM = "azure_apim"
     case azureOpenAI = "azure_openai"
+    case geminiCLI = "gemini_cli"
 
     /// A fresh decoder for one file.
     public func makeDecoder(context: DecoderContext) -> any LogDecoder {
@@ -25,6 +26,7 @@ public enum LogFormat: String, CaseIterable, Sendable, Hashable {
         case .envoy: EnvoyDecoder(context: context)
         case .azureAPIM: AzureAPIMDecoder(context: context)
         case .azureOpenAI: AzureOpenAIDecoder(context: context)
+        case .geminiCLI: GeminiCLIDecoder(context: context)
         }
     }
 
@@ -40,6 +42,7 @@ public enum LogFormat: String, CaseIterable, Sendable, Hashable {
         case .envoy: EnvoyDecoder.detects(root, context: context)
         case .azureAPIM: AzureAPIMDecoder.detects(root, context: context)
         case .azureOpenAI: AzureOpenAIDecoder.detects(root, context: context)
+        case .geminiCLI: GeminiCLIDecoder.detects(root, context: context)
         }
     }
 }
