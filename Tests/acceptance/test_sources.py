@@ -123,3 +123,38 @@ def test_gemini_cli_chat_sample_end_to_end(tmp_path):
     # $0.50 / $0.05 / $3.00 per Mtok (in, cache read, out and reasoning):
     # 3 808 × 0.5 + 11 526 × 0.05 + 942 × 3 = 1 904 + 576.3 + 2 826 = 5 306.3 µ$
     assert abs(u["cost_usd"] - 0.0053063) < 1e-12
+
+
+def test_gemini_cli_telemetry_outfile_end_to_end(tmp_path):
+    import gzip
+    sample = ROOT / "Tests" / "IngestTests" / "Fixtures" / "samples" / "agent" / "gemini-cli-telemetry.log"
+    data = sample.read_bytes()
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / "telemetry.log.gz").write_bytes(gzip.compress(data, mtime=0))
+    run(tmp_path, tmp_path / "logs")
+    [f] = table(tmp_path, "ingest_files")
+    # 9 concatenated pretty-printed objects: 7 log records (1 api_request ignored), a span, a metric export
+    assert (f["format"], f["compression"], f["lines"], f["events"], f["malformed_lines"], f["status"]) == (
+        "gemini_cli_telemetry", "gzip", 9, 8, 0, "ok")
+    [u] = table(tmp_path, "usage_daily")
+    assert (u["model"], u["requests"], u["rate_limited_requests"]) == ("gemini/gemini-2.5-pro", 2, 1)
+    # 12 000 − 8 000 cached + 40 tool = 4 040 in; 300 + 700 thoughts = 1 000 out
+    assert (u["input_tokens"], u["cache_read_tokens"], u["output_tokens"], u["reasoning_tokens"]) == (4040, 8000, 1000, 700)
+    # gemini-2.5-pro $1.25 in, $0.125 cache read, $10 out and reasoning per Mtok:
+    # 4 040 × 1.25 + 8 000 × 0.125 + 1 000 × 10 = 5 050 + 1 000 + 10 000 = 16 050 µ$
+    assert abs(u["cost_usd"] - 0.01605) < 1e-12
+    tools = {r["tool"]: r for r in table(tmp_path, "tools_daily")}
+    assert {k: (v["succeeded"], v["failed"], v["denied"]) for k, v in tools.items()} == {
+        "run_shell_command": (1, 0, 0), "write_file": (0, 0, 1), "docs/search": (0, 1, 0), "replace": (0, 0, 1)}
+    assert sorted((r["subject"], r["reason"]) for r in table(tmp_path, "permissions_daily")) == [
+        ("replace", "policy_rule"), ("write_file", "user_rejected")]
+
+
+def test_a_telemetry_outfile_cut_inside_its_last_object_is_partial(tmp_path):
+    sample = ROOT / "Tests" / "IngestTests" / "Fixtures" / "samples" / "agent" / "gemini-cli-telemetry.log"
+    text = sample.read_text()
+    cut = text[: text.rindex('"resourceMetrics"')]  # the writer is busy with the metric export
+    (tmp_path / "telemetry.log").write_text(cut)
+    run(tmp_path, tmp_path / "telemetry.log")
+    [f] = table(tmp_path, "ingest_files")
+    assert (f["format"], f["lines"], f["events"], f["malformed_lines"], f["status"]) == ("gemini_cli_telemetry", 9, 8, 1, "partial")

@@ -13,6 +13,7 @@ public enum LogFormat: String, CaseIterable, Sendable, Hashable {
     case azureAPIM = "azure_apim"
     case azureOpenAI = "azure_openai"
     case geminiCLI = "gemini_cli"
+    case geminiCLITelemetry = "gemini_cli_telemetry"
 
     /// A fresh decoder for one file.
     public func makeDecoder(context: DecoderContext) -> any LogDecoder {
@@ -27,6 +28,7 @@ public enum LogFormat: String, CaseIterable, Sendable, Hashable {
         case .azureAPIM: AzureAPIMDecoder(context: context)
         case .azureOpenAI: AzureOpenAIDecoder(context: context)
         case .geminiCLI: GeminiCLIDecoder(context: context)
+        case .geminiCLITelemetry: GeminiCLITelemetryDecoder(context: context)
         }
     }
 
@@ -43,6 +45,7 @@ public enum LogFormat: String, CaseIterable, Sendable, Hashable {
         case .azureAPIM: AzureAPIMDecoder.detects(root, context: context)
         case .azureOpenAI: AzureOpenAIDecoder.detects(root, context: context)
         case .geminiCLI: GeminiCLIDecoder.detects(root, context: context)
+        case .geminiCLITelemetry: GeminiCLITelemetryDecoder.detects(root, context: context)
         }
     }
 }
