@@ -490,6 +490,63 @@ def make_litellm_tags():
     write("litellm/spend_logs/2026-11-24-tagged.jsonl", rows)
 
 
+def make_gemini():
+    """Gemini CLI: a chat recording (messages re-appended with their tool calls) and a telemetry outfile."""
+    project = "9f2c4e1a7b3d5f6e8a0c2e4f6a8b0d1c3e5f7a9b1d3f5e7a9c1e3f5a7b9d1f3e"
+    session = str(uuid.UUID(int=rng14.getrandbits(128), version=4))
+    t = dt.datetime(2026, 11, 24, 14, 0, 0)
+    lines = [dumps({"sessionId": session, "projectHash": project, "startTime": iso(t), "lastUpdated": iso(t), "kind": "main"})]
+    for i in range(5):
+        t += dt.timedelta(minutes=rng14.randint(1, 9))
+        lines.append(dumps({"id": uid(), "timestamp": iso(t), "type": "user", "content": text(8)}))
+        t += dt.timedelta(seconds=rng14.randint(3, 30))
+        prompt = rng14.randint(8000, 40000)
+        cached = prompt * 2 // 3 if i else 0
+        out, thoughts = rng14.randint(20, 900), rng14.randint(0, 1500)
+        msg = {"id": uid(), "timestamp": iso(t), "type": "gemini", "content": text(10), "model": "gemini-2.5-pro",
+               "tokens": {"input": prompt, "output": out, "cached": cached, "thoughts": thoughts, "tool": 0,
+                          "total": prompt + out + thoughts}}
+        lines.append(dumps(msg))
+        if i in (1, 3):  # the message again, now with its tool call's result (same id: counted once)
+            status = "success" if i == 1 else "error"
+            result = [{"functionResponse": {"response": {"output": text(5)}}}] if i == 1 else "Tool execution denied by policy."
+            msg["toolCalls"] = [{"id": "call-%d" % i, "name": "run_shell_command" if i == 1 else "write_file",
+                                 "args": {"command": "npm test"} if i == 1 else {"file_path": "src/app.ts"},
+                                 "status": status, "result": result, "timestamp": iso(t + dt.timedelta(seconds=2))}]
+            lines.append(dumps(msg))
+    write("gemini/tmp/%s/chats/session-2026-11-24T14-00-%s.jsonl" % (project[:12], session[:8]), lines)
+
+    common = {"session.id": session, "installation.id": str(uuid.UUID(int=rng14.getrandbits(128), version=4))}
+    t = dt.datetime(2026, 11, 24, 16, 0, 0)
+    objs = []
+    for i in range(4):
+        t += dt.timedelta(minutes=rng14.randint(1, 20))
+        sec = int(t.replace(tzinfo=dt.timezone.utc).timestamp())
+        prompt = rng14.randint(5000, 30000)
+        cached, out, thoughts = prompt // 2, rng14.randint(20, 500), rng14.randint(0, 800)
+        objs.append({"hrTime": [sec, 0], "attributes": dict(common, **{
+            "event.name": "gemini_cli.api_response", "event.timestamp": iso(t), "model": "gemini-2.5-flash",
+            "status_code": 200, "duration_ms": rng14.randint(800, 9000), "input_token_count": prompt,
+            "output_token_count": out, "cached_content_token_count": cached, "thoughts_token_count": thoughts,
+            "tool_token_count": 0, "total_token_count": prompt + out + thoughts, "prompt_id": "p-%d" % i}),
+            "body": "API response from gemini-2.5-flash."})
+        objs.append({"hrTime": [sec + 3, 0], "attributes": dict(common, **{
+            "event.name": "gemini_cli.tool_call", "event.timestamp": iso(t + dt.timedelta(seconds=3)),
+            "function_name": "read_file", "duration_ms": rng14.randint(2, 80), "success": i != 2,
+            "decision": "reject" if i == 3 else "accept", "prompt_id": "p-%d" % i, "tool_type": "native"}),
+            "body": "Tool call: read_file."})
+    t += dt.timedelta(minutes=1)
+    objs.append({"hrTime": [int(t.replace(tzinfo=dt.timezone.utc).timestamp()), 0], "attributes": dict(common, **{
+        "event.name": "gemini_cli.api_error", "event.timestamp": iso(t), "model_name": "gemini-2.5-flash",
+        "status_code": 429, "duration": 120, "error_type": "RESOURCE_EXHAUSTED", "error.message": "Resource exhausted"}),
+        "body": "API error for gemini-2.5-flash."})
+    path = os.path.join(ROOT, "gemini/telemetry/telemetry-2026-11-24.log")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        for o in objs:
+            f.write(json.dumps(o, indent=2) + "\n")
+
+
 def main():
     if os.path.isdir(ROOT):
         shutil.rmtree(ROOT)
@@ -502,6 +559,7 @@ def main():
     make_envoy()
     make_azure()
     make_litellm_tags()
+    make_gemini()
 
 
 if __name__ == "__main__":
