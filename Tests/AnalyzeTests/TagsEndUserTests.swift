@@ -80,6 +80,17 @@ struct TagsEndUserTests {
         #expect(a.restricted(to: F.day("2026-03-03")...F.day("2026-03-03")).tags.count == 2)
     }
 
+    /// A saturated tags_daily cell is reported like a usage_daily one.
+    @Test func impossibleTagTotals() {
+        var a = Aggregates()
+        var v = UsageStats()
+        v.requests = .max
+        a.tags[TagKey(day: F.day("2026-03-02"), source: "litellm", tag: "prod")] = v
+        let found = a.impossibleTotals()
+        #expect(found.count == 1)
+        #expect(found.examples == ["tags_daily 2026-03-02 litellm prod: requests = 9223372036854775807"])
+    }
+
     /// A version 2 blob (written before end users and tags): usage keys of 5 strings and no tags
     /// section. Hand-built: one usage entry of day 20 514, strings ["", "gpt-5", "litellm"].
     @Test func readsVersion2Blobs() throws {
