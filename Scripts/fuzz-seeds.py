@@ -7,7 +7,8 @@ OUTDIR/<target>/ gets one file per seed:
 
 * scanner: each line of every log file (at most 64 KB);
 * detect: each log file as stored (plain, gzip or zstd, at most 256 KB);
-* litellm, kong, bedrock, otel, claude_code, codex: the file's lines in runs of 1 and 8 (at most
+* litellm, kong, bedrock, otel, claude_code, codex, envoy, azure_apim, azure_openai, gemini_cli,
+  gemini_cli_telemetry: the file's lines in runs of 1 and 8 (at most
   64 KB), sorted to the decoder whose format the line looks like; a file that is one JSON
   document is also a seed of its own.
 
@@ -22,7 +23,8 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SOURCES = ["SampleLogs", "Tests/IngestTests/Fixtures", "Tests/acceptance/cases"]
-TARGETS = ["scanner", "detect", "litellm", "kong", "bedrock", "otel", "claude_code", "codex"]
+TARGETS = ["scanner", "detect", "litellm", "kong", "bedrock", "otel", "claude_code", "codex",
+           "envoy", "azure_apim", "azure_openai", "gemini_cli", "gemini_cli_telemetry"]
 MAX_LINE_SEED = 64 << 10
 MAX_FILE_SEED = 256 << 10
 
@@ -31,7 +33,7 @@ def log_files():
     for source in SOURCES:
         for folder, _, names in os.walk(os.path.join(ROOT, source)):
             for name in sorted(names):
-                if name.endswith((".jsonl", ".json", ".jsonl.gz", ".json.gz", ".jsonl.zst", ".gz", ".zst")):
+                if name.endswith((".jsonl", ".json", ".jsonl.gz", ".json.gz", ".jsonl.zst", ".gz", ".zst", ".log")):
                     if name in ("prices.json", "expected.json") or name.startswith("expected"):
                         continue
                     yield os.path.join(folder, name)
@@ -54,6 +56,16 @@ def decoded(path, raw):
 def guess(path, line):
     """The decoder a line (or its file's path) looks like, or None."""
     p = path.lower()
+    if b'"gemini_cli.' in line or "telemetry" in p:
+        return "gemini_cli_telemetry"
+    if b'"projectHash"' in line or b'"type":"gemini"' in line or "gemini" in p:
+        return "gemini_cli"
+    if b'"GatewayLogs"' in line or "apim" in p:
+        return "azure_apim"
+    if b'"RequestResponse"' in line or "azure-openai" in p:
+        return "azure_openai"
+    if b'"genai_model_name"' in line or b'"mcp_method"' in line or "envoy" in p:
+        return "envoy"
     if b'"resourceSpans"' in line or b'"spanId"' in line or "otel" in p or "openinference" in p or "otlp" in p:
         return "otel"
     if b'"session_meta"' in line or b'"turn_context"' in line or b'"event_msg"' in line or "codex" in p:

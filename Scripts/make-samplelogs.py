@@ -397,6 +397,156 @@ def make_otel():
     write("otel/collector/traces-2026-11-25.jsonl", lines)
 
 
+# ----------------------------------------------------------------------------- issue 14 sources
+# Their own generator, so that the files above stay byte for byte what they were.
+rng14 = random.Random(20261204)
+
+
+def make_envoy():
+    """Envoy AI Gateway JSON access log (genai_* keys of the project's documented example)."""
+    t = dt.datetime(2026, 11, 24, 8, 0, 0)
+    rows = []
+    for i in range(10):
+        t += dt.timedelta(minutes=rng14.randint(4, 40))
+        model = "gpt-4o-mini" if i % 3 else "gpt-4o"
+        code, flags = 200, "-"
+        tin, tout = rng14.randint(200, 4000), rng14.randint(20, 600)
+        if i == 4:
+            code, flags, tin, tout = 429, "RL", None, None   # local rate limit: no tokens
+        if i == 7:
+            code, flags, tin, tout = 503, "UH", None, None   # no healthy upstream
+        rows.append(dumps({"start_time": iso(t), "method": "POST", "x-envoy-origin-path": "/v1/chat/completions",
+                           "protocol": "HTTP/1.1", "response_code": code, "response_flags": flags,
+                           "response_code_details": "via_upstream", "bytes_received": 300, "bytes_sent": 900,
+                           "duration": rng14.randint(300, 4000), "x-request-id": str(uuid.UUID(int=rng14.getrandbits(128), version=4)),
+                           "genai_model_name": model, "genai_model_name_override": None,
+                           "genai_backend_name": "default/envoy-ai-gateway-basic-openai/route/envoy-ai-gateway-basic/rule/0/ref/0",
+                           "genai_tokens_input": tin, "genai_tokens_output": tout,
+                           "genai_tokens_total": None if tin is None else tin + tout,
+                           "upstream_host": "162.159.140.245:443", "user-agent": "python-httpx/0.27.0"}))
+    t += dt.timedelta(minutes=3)
+    rows.append(dumps({"start_time": iso(t), "method": "POST", "x-envoy-origin-path": "/mcp", "response_code": 200,
+                       "duration": 412, "x-request-id": str(uuid.UUID(int=rng14.getrandbits(128), version=4)),
+                       "genai_model_name": None, "genai_tokens_input": None, "genai_tokens_output": None,
+                       "mcp_backend": "context7", "mcp_method": "tools/call", "mcp_request_id": "5", "mcp_session_id": None}))
+    write("envoy/access/2026-11-24.jsonl", rows)
+
+
+def make_azure():
+    """Azure API Management GatewayLogs (body logging on) and Azure OpenAI RequestResponse logs."""
+    t = dt.datetime(2026, 11, 24, 13, 0, 0)
+    apim, diag = [], []
+    for i in range(8):
+        t += dt.timedelta(minutes=rng14.randint(5, 50))
+        cid = str(uuid.UUID(int=rng14.getrandbits(128), version=4))
+        stamp = t.strftime("%Y-%m-%dT%H:%M:%S.") + "%07dZ" % (t.microsecond * 10)
+        prompt, comp = rng14.randint(100, 3000), rng14.randint(10, 400)
+        cached = prompt // 2 if i % 4 == 0 else 0
+        code = 200
+        body = {"id": "chatcmpl-" + hexid(20), "object": "chat.completion", "model": "gpt-4o-2024-08-06",
+                "usage": {"prompt_tokens": prompt, "completion_tokens": comp, "total_tokens": prompt + comp,
+                          "prompt_tokens_details": {"cached_tokens": cached}}}
+        if i == 5:  # a content-filter block
+            code = 400
+            body = {"error": {"code": "content_filter", "status": 400, "param": "prompt",
+                              "innererror": {"code": "ResponsibleAIPolicyViolation"}}}
+        duration = rng14.randint(200, 3000)
+        apim.append(dumps({"time": stamp, "category": "GatewayLogs", "operationName": "Microsoft.ApiManagement/GatewayLogs",
+                           "correlationId": cid, "durationMs": duration, "isRequestSuccess": code == 200,
+                           "resultType": "Succeeded" if code == 200 else "Failed", "callerIpAddress": "10.0.0.%d" % (i + 2),
+                           "properties": {"apiId": "azure-openai-api", "operationId": "ChatCompletions_Create", "method": "POST",
+                                          "responseCode": code, "backendResponseCode": code, "backendTime": duration - 3,
+                                          "requestBody": json.dumps({"model": "prod-gpt4o", "messages": [{"role": "user", "content": text(6)}]}),
+                                          "responseBody": json.dumps(body)}}))
+        ticks = 621355968000000000 + ms(t) * 10000
+        diag.append(dumps({"time": stamp, "category": "RequestResponse", "operationName": "ChatCompletions_Create",
+                           "resultSignature": "429" if i == 3 else "200", "durationMs": duration,
+                           "callerIpAddress": "81.2.69.***", "correlationId": str(uuid.UUID(int=rng14.getrandbits(128), version=4)),
+                           "location": "eastus",
+                           "properties": {"apiName": "Azure OpenAI API version 2024-10-21", "requestTime": ticks,
+                                          "responseTime": ticks + duration * 10000, "streamType": "Non-Streaming",
+                                          "modelDeploymentName": "prod-gpt4o", "modelName": "gpt-4o", "modelVersion": "2024-08-06"}}))
+    write("azure/apim/GatewayLogs-2026-11-24.jsonl", apim)
+    write("azure/openai/PT1H-2026-11-24.json", diag, "gzip")
+
+
+def make_litellm_tags():
+    """LiteLLM spend-log rows with request_tags and end_user (tags_daily, usage_daily.end_user)."""
+    t = dt.datetime(2026, 11, 24, 9, 0, 0)
+    rows = []
+    tag_sets = [["job:nightly-etl", "env:prod"], ["job:support-bot", "env:prod"], ["env:staging"], []]
+    for i in range(12):
+        t += dt.timedelta(minutes=rng14.randint(5, 60))
+        tags = tag_sets[i % 4]
+        prompt, comp = rng14.randint(300, 5000), rng14.randint(30, 800)
+        rows.append(dumps({"request_id": "chatcmpl-" + hexid(24), "call_type": "acompletion", "api_key": "88dc28d0f030c55ed4ab77ed8faf098196cb1c05df778539800c9f1243fe6b4b",
+                           "spend": 0, "total_tokens": prompt + comp, "prompt_tokens": prompt, "completion_tokens": comp,
+                           "startTime": t.strftime("%Y-%m-%dT%H:%M:%S.%f+00:00"),
+                           "endTime": (t + dt.timedelta(milliseconds=rng14.randint(400, 5000))).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00"),
+                           "model": "gpt-4o-mini", "custom_llm_provider": "openai", "user": "", "team_id": "team-data",
+                           "metadata": {"user_api_key_alias": "data-pipelines", "user_api_key_team_alias": "data"},
+                           "cache_hit": "False", "request_tags": tags, "end_user": ["acme-corp", "globex", ""][i % 3],
+                           "status": "success"}))
+    write("litellm/spend_logs/2026-11-24-tagged.jsonl", rows)
+
+
+def make_gemini():
+    """Gemini CLI: a chat recording (messages re-appended with their tool calls) and a telemetry outfile."""
+    project = "9f2c4e1a7b3d5f6e8a0c2e4f6a8b0d1c3e5f7a9b1d3f5e7a9c1e3f5a7b9d1f3e"
+    session = str(uuid.UUID(int=rng14.getrandbits(128), version=4))
+    t = dt.datetime(2026, 11, 24, 14, 0, 0)
+    lines = [dumps({"sessionId": session, "projectHash": project, "startTime": iso(t), "lastUpdated": iso(t), "kind": "main"})]
+    for i in range(5):
+        t += dt.timedelta(minutes=rng14.randint(1, 9))
+        lines.append(dumps({"id": uid(), "timestamp": iso(t), "type": "user", "content": text(8)}))
+        t += dt.timedelta(seconds=rng14.randint(3, 30))
+        prompt = rng14.randint(8000, 40000)
+        cached = prompt * 2 // 3 if i else 0
+        out, thoughts = rng14.randint(20, 900), rng14.randint(0, 1500)
+        msg = {"id": uid(), "timestamp": iso(t), "type": "gemini", "content": text(10), "model": "gemini-2.5-pro",
+               "tokens": {"input": prompt, "output": out, "cached": cached, "thoughts": thoughts, "tool": 0,
+                          "total": prompt + out + thoughts}}
+        lines.append(dumps(msg))
+        if i in (1, 3):  # the message again, now with its tool call's result (same id: counted once)
+            status = "success" if i == 1 else "error"
+            result = [{"functionResponse": {"response": {"output": text(5)}}}] if i == 1 else "Tool execution denied by policy."
+            msg["toolCalls"] = [{"id": "call-%d" % i, "name": "run_shell_command" if i == 1 else "write_file",
+                                 "args": {"command": "npm test"} if i == 1 else {"file_path": "src/app.ts"},
+                                 "status": status, "result": result, "timestamp": iso(t + dt.timedelta(seconds=2))}]
+            lines.append(dumps(msg))
+    write("gemini/tmp/%s/chats/session-2026-11-24T14-00-%s.jsonl" % (project[:12], session[:8]), lines)
+
+    common = {"session.id": session, "installation.id": str(uuid.UUID(int=rng14.getrandbits(128), version=4))}
+    t = dt.datetime(2026, 11, 24, 16, 0, 0)
+    objs = []
+    for i in range(4):
+        t += dt.timedelta(minutes=rng14.randint(1, 20))
+        sec = int(t.replace(tzinfo=dt.timezone.utc).timestamp())
+        prompt = rng14.randint(5000, 30000)
+        cached, out, thoughts = prompt // 2, rng14.randint(20, 500), rng14.randint(0, 800)
+        objs.append({"hrTime": [sec, 0], "attributes": dict(common, **{
+            "event.name": "gemini_cli.api_response", "event.timestamp": iso(t), "model": "gemini-2.5-flash",
+            "status_code": 200, "duration_ms": rng14.randint(800, 9000), "input_token_count": prompt,
+            "output_token_count": out, "cached_content_token_count": cached, "thoughts_token_count": thoughts,
+            "tool_token_count": 0, "total_token_count": prompt + out + thoughts, "prompt_id": "p-%d" % i}),
+            "body": "API response from gemini-2.5-flash."})
+        objs.append({"hrTime": [sec + 3, 0], "attributes": dict(common, **{
+            "event.name": "gemini_cli.tool_call", "event.timestamp": iso(t + dt.timedelta(seconds=3)),
+            "function_name": "read_file", "duration_ms": rng14.randint(2, 80), "success": i != 2,
+            "decision": "reject" if i == 3 else "accept", "prompt_id": "p-%d" % i, "tool_type": "native"}),
+            "body": "Tool call: read_file."})
+    t += dt.timedelta(minutes=1)
+    objs.append({"hrTime": [int(t.replace(tzinfo=dt.timezone.utc).timestamp()), 0], "attributes": dict(common, **{
+        "event.name": "gemini_cli.api_error", "event.timestamp": iso(t), "model_name": "gemini-2.5-flash",
+        "status_code": 429, "duration": 120, "error_type": "RESOURCE_EXHAUSTED", "error.message": "Resource exhausted"}),
+        "body": "API error for gemini-2.5-flash."})
+    path = os.path.join(ROOT, "gemini/telemetry/telemetry-2026-11-24.log")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        for o in objs:
+            f.write(json.dumps(o, indent=2) + "\n")
+
+
 def main():
     if os.path.isdir(ROOT):
         shutil.rmtree(ROOT)
@@ -406,6 +556,10 @@ def main():
     make_kong()
     make_bedrock()
     make_otel()
+    make_envoy()
+    make_azure()
+    make_litellm_tags()
+    make_gemini()
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@
 // |---------------|---------------------------------------|--------------------------------------------------|
 // | `scanner`     | one line                              | both validators (with and without tape) agree; every value reached is read (numbers, strings, keys, lookups) |
 // | `detect`      | a whole file (any bytes: plain, gzip, zstd) | `FormatDetector.detect`, `JSONDocumentFile`, every line through `LineReader` |
-// | `litellm`, `kong`, `bedrock`, `otel`, `claude_code`, `codex` | a file of JSON lines (or one JSON document) | that decoder on every line, then `finish`, as `FileDecoding` drives it; the events through `EventAggregator` (bundled prices), the aggregates serialized and read back, every table built, `impossibleTotals` |
+// | `litellm`, `kong`, `bedrock`, `otel`, `claude_code`, `codex`, `envoy`, `azure_apim`, `azure_openai`, `gemini_cli`, `gemini_cli_telemetry` | a file of JSON lines (or one JSON document) | that decoder on every line, then `finish`, as `FileDecoding` drives it; the events through `EventAggregator` (bundled prices), the aggregates serialized and read back, every table built, `impossibleTotals` |
 //
 // Built only by `make fuzz` / `make fuzz-ci` (see Fuzz/README.md): `FACTORYLOG_FUZZ=1 swift build
 // --product FactorylogFuzz -Xswiftc -sanitize=fuzzer,address ...`. A crash is a bug: it must
@@ -17,11 +17,13 @@ import Ingest
 
 enum Target: String {
     case scanner, detect, litellm, kong, bedrock, otel, claudeCode = "claude_code", codex
+    case envoy, azureAPIM = "azure_apim", azureOpenAI = "azure_openai"
+    case geminiCLI = "gemini_cli", geminiCLITelemetry = "gemini_cli_telemetry"
 }
 
 let target: Target = {
     guard let raw = getenv("FUZZ_TARGET").map({ String(cString: $0) }), let t = Target(rawValue: raw) else {
-        let message = "FactorylogFuzz: set FUZZ_TARGET to scanner, detect, litellm, kong, bedrock, otel, claude_code or codex\n"
+        let message = "FactorylogFuzz: set FUZZ_TARGET to scanner, detect, litellm, kong, bedrock, otel, claude_code, codex, envoy, azure_apim, azure_openai, gemini_cli or gemini_cli_telemetry\n"
         _ = message.withCString { write(2, $0, strlen($0)) }
         exit(2)
     }
@@ -65,6 +67,11 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     case .otel: fuzzDecoder(.otel, bytes)
     case .claudeCode: fuzzDecoder(.claudeCode, bytes)
     case .codex: fuzzDecoder(.codex, bytes)
+    case .envoy: fuzzDecoder(.envoy, bytes)
+    case .azureAPIM: fuzzDecoder(.azureAPIM, bytes)
+    case .azureOpenAI: fuzzDecoder(.azureOpenAI, bytes)
+    case .geminiCLI: fuzzDecoder(.geminiCLI, bytes)
+    case .geminiCLITelemetry: fuzzDecoder(.geminiCLITelemetry, bytes)
     }
     return 0
 }

@@ -30,6 +30,7 @@ enum OutputTables {
             table(Tables.costWeeklySchema, Tables.costWeekly),
             table(Tables.unpricedModelsSchema, Tables.unpricedModels),
             PendingTable(schema: Tables.ingestFilesSchema, digest: ingest.contentDigest) { ingest },
+            table(Tables.tagsDailySchema, Tables.tagsDaily),
         ]
         precondition(tables.map(\.schema) == Tables.schemas, "OutputTables: every contract table, in order")
         let codec: ParquetCodec =

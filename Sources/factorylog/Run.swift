@@ -28,7 +28,7 @@ extension FactoryLog {
         @Option(help: "Files decoded at once; the default is the number of active processors.")
         var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
-        @Option(help: "Read every file as this format instead of detecting it: litellm, kong, bedrock, otel, claude_code or codex.")
+        @Option(help: "Read every file as this format instead of detecting it: litellm, kong, bedrock, otel, claude_code, codex, envoy, azure_apim, azure_openai, gemini_cli or gemini_cli_telemetry.")
         var format: LogFormat?
 
         @Option(help: "Longer lines are skipped and counted (bytes).")

@@ -250,9 +250,9 @@ struct AggregationTests {
         #expect(try Aggregates(serialized: big.serialized()) == big)
 
         #expect(throws: Aggregates.DecodingError.badMagic) { try Aggregates(serialized: [1, 2, 3, 4, 5]) }
-        var v3 = bytes
-        v3[4] = 3
-        #expect(throws: Aggregates.DecodingError.unsupportedVersion(3)) { try Aggregates(serialized: v3) }
+        var newer = bytes
+        newer[4] = Aggregates.serializationVersion + 1
+        #expect(throws: Aggregates.DecodingError.unsupportedVersion(Aggregates.serializationVersion + 1)) { try Aggregates(serialized: newer) }
         #expect(throws: (any Error).self) { try Aggregates(serialized: Array(bytes.dropLast(3))) }
         #expect(throws: (any Error).self) { try Aggregates(serialized: bytes + [0]) }
     }

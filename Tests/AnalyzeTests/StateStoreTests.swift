@@ -301,9 +301,7 @@ struct StateStoreTests {
             var u = UnpricedStats()
             u.requests = 1
             agg.unpriced[UnpricedKey(source: "litellm", model: "m")] = u
-            var v1blob = agg.serialized()
-            v1blob[4] = 1  // version 1 layout: no unpriced day
-            v1blob = Self.stripUnpricedDays(v1blob, agg)
+            let v1blob = agg.serialized(layout: 1)  // version 1 layout: no unpriced day
             try queue.write { db in
                 try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('tz', 'UTC')")
                 try db.execute(sql: "INSERT INTO files (path) VALUES ('/f')")
@@ -329,22 +327,6 @@ struct StateStoreTests {
         // a legacy key keeps its owner whatever the rank of a new copy
         var remember: [(DedupKey, ClaimEntry)] = []
         #expect(index.decide([.init(claim: DedupClaim(key: key(1), rank: 99), line: 1)], owner: index.id(of: "/g"), remember: &remember) == [false])
-    }
-
-    /// Version 1 of the blob is version 2 without the unpriced day (one zigzag varint each).
-    static func stripUnpricedDays(_ blob: [UInt8], _ agg: Aggregates) -> [UInt8] {
-        // The unpriced section is last; with one entry of day 0 its day is the single byte 0x00
-        // after the two string ids. Rebuild it by serializing with the day removed.
-        var b = blob
-        let n = agg.unpriced.count
-        precondition(n == 1)
-        // find the entry: ... count(1) sid sid day(0x00) requests tokens first last; the tail of
-        // requests/tokens/first/last are svar(1) svar(0) svar(.max) svar(.min): 0x02 0x00 then 20 bytes
-        let tail = 2 + 10 + 10
-        let dayAt = b.count - tail - 1
-        precondition(b[dayAt] == 0)
-        b.remove(at: dayAt)
-        return b
     }
 
     @Test func callsAfterCloseThrowDatabaseError() throws {

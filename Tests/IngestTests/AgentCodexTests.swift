@@ -228,11 +228,11 @@ struct AgentDetectionTests {
         }
     }
 
-    @Test("the Gemini chat sample is claimed by no decoder")
+    @Test("the Gemini chat sample is claimed by the Gemini decoder alone")
     func gemini() throws {
         for line in try AgentHarness.lines("samples/agent/gemini-cli-chat-fixture.jsonl") {
             for f in LogFormat.allCases {
-                #expect(!AgentHarness.detects(f, line), "\(f.rawValue)")
+                #expect(AgentHarness.detects(f, line) == (f == .geminiCLI), "\(f.rawValue)")
             }
         }
     }

@@ -76,8 +76,9 @@ enum GatewayFixtures {
 
 @Suite("Gateway detection")
 struct GatewayDetectionTests {
-    /// `samples/EXPECTED.md`: which decoder reads which gateway sample; envoy, azure and the OpenAI
-    /// usage API have no decoder yet, so none of the four may claim any of their lines.
+    /// `samples/EXPECTED.md`: which decoder reads which gateway sample; none of the first four
+    /// gateway decoders claims a line of envoy, azure (their own decoders' tests check those) or
+    /// the OpenAI usage API (no decoder yet).
     @Test(arguments: [
         ("litellm-standard-logging-payload.jsonl", LogFormat?.some(.litellm)),
         ("litellm-spend-logs.jsonl", .some(.litellm)),

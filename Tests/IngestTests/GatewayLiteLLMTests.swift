@@ -300,3 +300,59 @@ struct GatewaySupportTests {
         #expect(GatewaySupport.uncachedInput(prompt: 100, reads: 4000, writes: 0) == 100)
     }
 }
+
+@Suite("LiteLLM request_tags and end_user")
+struct GatewayLiteLLMTagsTests {
+    static func row(_ extra: String) -> String {
+        #"{"request_id":"r1","call_type":"acompletion","startTime":"2026-03-02 09:00:00.000000","model":"gpt-5","prompt_tokens":10,"completion_tokens":2,"#
+            + extra + "}"
+    }
+
+    @Test func tagsAsAListAndDoubleEncoded() throws {
+        let a = try #require(GatewayFixtures.decodeLine(.litellm, Self.row(#""request_tags":["job:etl","prod","job:etl",""],"end_user":"cust-1""#)).llm)
+        #expect(a.tags == ["job:etl", "prod"])  // each once, empty tags dropped, record order
+        #expect(a.endUser == "cust-1")
+        // end_user stays the principal's last fallback, as before
+        #expect(a.principal == "cust-1")
+
+        // SpendLogs via pub/sub: request_tags is the JSON text of the list (GATEWAYS.md §1b quirk 1)
+        let b = try #require(GatewayFixtures.decodeLine(.litellm, Self.row(#""request_tags":"[\"team:search\", \"batch\"]","end_user":"""#)).llm)
+        #expect(b.tags == ["team:search", "batch"])
+        #expect(b.endUser == "")
+
+        // metadata.user_api_key_end_user_id when end_user is empty
+        let c = try #require(GatewayFixtures.decodeLine(.litellm, Self.row(#""request_tags":[],"end_user":"","metadata":{"user_api_key_alias":"k","user_api_key_end_user_id":"cust-9"}"#)).llm)
+        #expect(c.tags == [])
+        #expect(c.endUser == "cust-9")
+        #expect(c.principal == "k")
+
+        for none in [#""request_tags":null"#, #""request_tags":"[]""#, #""request_tags":{"a":1}"#, #""x":1"#] {
+            let d = try #require(GatewayFixtures.decodeLine(.litellm, Self.row(none)).llm)
+            #expect(d.tags == [], "\(none)")
+            #expect(d.endUser == "", "\(none)")
+        }
+    }
+
+    /// The real samples carry `request_tags: []` / `"[]"` and `end_user: ""`.
+    @Test func samplesHaveNoTags() throws {
+        for f in ["litellm-spend-logs.jsonl", "litellm-standard-logging-payload.jsonl"] {
+            for r in try GatewayFixtures.decode(.litellm, "samples/gateway/" + f) {
+                #expect(r.llm?.tags == [])
+                #expect(r.llm?.endUser == "")
+            }
+        }
+    }
+
+    /// One decoder reuses the tag array of a repeated tag set, and a different set replaces it.
+    @Test func repeatedTagSetsAreCached() throws {
+        var decoder = LiteLLMDecoder(context: DecoderContext(path: "x.jsonl"))
+        var batch = EventBatch()
+        for tags in [#"["a","b"]"#, #"["a","b"]"#, #"["c"]"#, #"["a","b"]"#] {
+            let bytes = Array(Self.row(#""request_tags":"# + tags).utf8)
+            bytes.withUnsafeBytes { raw in
+                if case .success(let root) = JSONDocument.parse(raw) { _ = decoder.decode(root, line: 1, into: &batch) }
+            }
+        }
+        #expect(batch.llmCalls.map(\.tags) == [["a", "b"], ["a", "b"], ["c"], ["a", "b"]])
+    }
+}

@@ -6,8 +6,9 @@ import Ingest
 // min / max (first / last seen), so merging is commutative and associative: any file order and
 // any `--jobs` give the same `Aggregates`.
 
-/// usage_daily key: (day, source, provider, model, team, principal). `model` is the resolved
-/// price key (the name as logged when unpriced). `day` is a report-time-zone day number.
+/// usage_daily key: (day, source, provider, model, team, principal, end user). `model` is the
+/// resolved price key (the name as logged when unpriced). `day` is a report-time-zone day number.
+/// `endUser` is empty where the source has none.
 public struct UsageKey: Hashable, Sendable, Comparable {
     public var day: Int32
     public var source: String
@@ -15,19 +16,39 @@ public struct UsageKey: Hashable, Sendable, Comparable {
     public var model: String
     public var team: String
     public var principal: String
+    public var endUser: String
 
-    public init(day: Int32, source: String, provider: String, model: String, team: String, principal: String) {
+    public init(day: Int32, source: String, provider: String, model: String, team: String, principal: String, endUser: String = "") {
         self.day = day
         self.source = source
         self.provider = provider
         self.model = model
         self.team = team
         self.principal = principal
+        self.endUser = endUser
     }
 
     public static func < (a: Self, b: Self) -> Bool {
-        (a.day, a.source, a.provider, a.model, a.team, a.principal) < (b.day, b.source, b.provider, b.model, b.team, b.principal)
+        if (a.day, a.source, a.provider, a.model, a.team, a.principal) != (b.day, b.source, b.provider, b.model, b.team, b.principal) {
+            return (a.day, a.source, a.provider, a.model, a.team, a.principal) < (b.day, b.source, b.provider, b.model, b.team, b.principal)
+        }
+        return a.endUser < b.endUser
     }
+}
+
+/// tags_daily key: (day, source, tag). Values are `UsageStats` of the requests carrying the tag.
+public struct TagKey: Hashable, Sendable, Comparable {
+    public var day: Int32
+    public var source: String
+    public var tag: String
+
+    public init(day: Int32, source: String, tag: String) {
+        self.day = day
+        self.source = source
+        self.tag = tag
+    }
+
+    public static func < (a: Self, b: Self) -> Bool { (a.day, a.source, a.tag) < (b.day, b.source, b.tag) }
 }
 
 /// usage_daily values. Tokens are counts; `costPico` is 1e-12 USD.
@@ -245,6 +266,8 @@ public struct Aggregates: Sendable, Hashable {
     /// Denials per key.
     public var permissions: [PermissionKey: Int64] = [:]
     public var unpriced: [UnpricedKey: UnpricedStats] = [:]
+    /// Per tag: the usage of the requests that carry it (a request with n tags counts in n entries).
+    public var tags: [TagKey: UsageStats] = [:]
 
     public init() {}
 
@@ -252,7 +275,7 @@ public struct Aggregates: Sendable, Hashable {
     public static let empty = Aggregates()
 
     public var isEmpty: Bool {
-        usage.isEmpty && latency.isEmpty && tools.isEmpty && permissions.isEmpty && unpriced.isEmpty
+        usage.isEmpty && latency.isEmpty && tools.isEmpty && permissions.isEmpty && unpriced.isEmpty && tags.isEmpty
     }
 
     /// Adds `other` into `self` (commutative and associative).
@@ -262,6 +285,7 @@ public struct Aggregates: Sendable, Hashable {
         for (k, v) in other.tools { tools[k, default: ToolStats()].merge(v) }
         for (k, v) in other.permissions { permissions[k, default: 0] +|= v }
         for (k, v) in other.unpriced { unpriced[k, default: UnpricedStats()].merge(v) }
+        for (k, v) in other.tags { tags[k, default: UsageStats()].merge(v) }
     }
 
     public static func += (a: inout Aggregates, b: Aggregates) { a.merge(b) }
@@ -291,6 +315,7 @@ public struct Aggregates: Sendable, Hashable {
         r.tools = tools.filter { window.contains($0.key.day) }
         r.permissions = permissions.filter { window.contains($0.key.day) }
         r.unpriced = unpriced.filter { window.contains($0.key.day) }
+        r.tags = tags.filter { window.contains($0.key.day) }
         return r
     }
 
@@ -303,6 +328,7 @@ public struct Aggregates: Sendable, Hashable {
         for (k, v) in tools { parts[k.day, default: Aggregates()].tools[k] = v }
         for (k, v) in permissions { parts[k.day, default: Aggregates()].permissions[k] = v }
         for (k, v) in unpriced { parts[k.day, default: Aggregates()].unpriced[k] = v }
+        for (k, v) in tags { parts[k.day, default: Aggregates()].tags[k] = v }
         return parts
     }
 
@@ -314,6 +340,7 @@ public struct Aggregates: Sendable, Hashable {
         for k in tools.keys { s.insert(k.day) }
         for k in permissions.keys { s.insert(k.day) }
         for k in unpriced.keys { s.insert(k.day) }
+        for k in tags.keys { s.insert(k.day) }
         return s.sorted()
     }
 }

@@ -2,19 +2,24 @@ import Ingest
 
 /// Compact, versioned binary form of `Aggregates`, for the state database.
 ///
-/// Layout (version 2; version 1, read for old states, has no unpriced day), all integers LEB128 varints unless noted, signed ones zigzag-encoded:
+/// Layout (version 3; read for old states: version 2 has no end user and no tags section,
+/// version 1 also no unpriced day), all integers LEB128 varints unless noted, signed ones
+/// zigzag-encoded:
 ///
-///     "FLAG" magic (4 bytes), version (1 byte) = 2
+///     "FLAG" magic (4 bytes), version (1 byte) = 3
 ///     string table: n, then n × (byte length, UTF-8 bytes)        (sorted, each string once)
-///     usage:       n, then n × (day, 5 string ids, requests, failed, denied, rate_limited,
+///     usage:       n, then n × (day, 6 string ids (source, provider, model, team, principal,
+///                  end user; 5 before version 3), requests, failed, denied, rate_limited,
 ///                  input, cache_read, cache_write, output, reasoning, unpriced,
 ///                  cost pico as 16 bytes: low then high 64-bit half, little-endian)
 ///     latency:     n, then n × (day, 3 string ids, histogram latency, histogram ttft)
 ///     tools:       n, then n × (day, 3 string ids, calls, succeeded, failed, denied, cancelled,
 ///                  unknown, retries, histogram duration)
 ///     permissions: n, then n × (day, 4 string ids (reason spelled as in the contract), denials)
-///     unpriced:    n, then n × (2 string ids, day (version 2 only), requests, total_tokens,
+///     unpriced:    n, then n × (2 string ids, day (version ≥ 2), requests, total_tokens,
 ///                  first_seen, last_seen)
+///     tags:        (version ≥ 3) n, then n × (day, 2 string ids (source, tag), the usage values
+///                  as above)
 ///     histogram:   count, max, min non-zero + 1 (0 = none), bucket count, then per non-empty
 ///                  bucket ascending (value − previous value, count)
 ///
@@ -22,7 +27,7 @@ import Ingest
 /// keep only non-empty buckets (`SWIFT-PERF.md`: a dense `Histogram` JSON is ~47 KB).
 extension Aggregates {
     /// Format version written by `serialized()`.
-    public static let serializationVersion: UInt8 = 2
+    public static let serializationVersion: UInt8 = 3
 
     /// Errors of `init(serialized:)`.
     public enum DecodingError: Error, Equatable, CustomStringConvertible {
@@ -34,7 +39,7 @@ extension Aggregates {
         public var description: String {
             switch self {
             case .badMagic: "aggregate state: not a factorylog aggregate blob"
-            case .unsupportedVersion(let v): "aggregate state: unsupported version \(v) (this build reads versions 1 and \(Aggregates.serializationVersion)); rebuild the state with --rebuild"
+            case .unsupportedVersion(let v): "aggregate state: unsupported version \(v) (this build reads versions 1 to \(Aggregates.serializationVersion)); rebuild the state with --rebuild"
             case .truncated: "aggregate state: truncated blob"
             case .invalid(let why): "aggregate state: \(why)"
             }
@@ -44,9 +49,19 @@ extension Aggregates {
     static let magic: [UInt8] = [0x46, 0x4C, 0x41, 0x47]  // "FLAG"
 
     /// The binary form (see the extension's doc for the layout).
-    public func serialized() -> [UInt8] {
+    public func serialized() -> [UInt8] { serialized(layout: Self.serializationVersion) }
+
+    /// The binary form in the layout of an earlier `version` (1 ... `serializationVersion`), for
+    /// tests of reading old states: what that layout cannot hold (end users before 3, tags
+    /// before 3, unpriced days before 2) is left out.
+    func serialized(layout version: UInt8) -> [UInt8] {
+        let endUsers = version >= 3
         var strings = Set<String>()
         for k in usage.keys { strings.formUnion([k.source, k.provider, k.model, k.team, k.principal]) }
+        if endUsers {
+            for k in usage.keys { strings.insert(k.endUser) }
+            for k in tags.keys { strings.formUnion([k.source, k.tag]) }
+        }
         for k in latency.keys { strings.formUnion([k.source, k.provider, k.model]) }
         for k in tools.keys { strings.formUnion([k.source, k.principal, k.tool]) }
         for k in permissions.keys { strings.formUnion([k.source, k.principal, k.subject, k.reason.rawValue]) }
@@ -57,7 +72,7 @@ extension Aggregates {
 
         var w = ByteWriter()
         w.bytes.append(contentsOf: Self.magic)
-        w.bytes.append(Self.serializationVersion)
+        w.bytes.append(version)
         w.uvar(UInt64(table.count))
         for s in table {
             w.uvar(UInt64(s.utf8.count))
@@ -66,12 +81,16 @@ extension Aggregates {
         func sid(_ s: String) -> UInt64 { ids[s]! }
 
         w.uvar(UInt64(usage.count))
-        for (k, v) in Self.ordered(usage, columns: 5, { o, k in o.add(day: k.day, k.source, k.provider, k.model, k.team, k.principal) }) {
-            w.svar(Int64(k.day))
-            for s in [k.source, k.provider, k.model, k.team, k.principal] { w.uvar(sid(s)) }
+        func usageValues(_ v: UsageStats) {
             for x in [v.requests, v.failed, v.denied, v.rateLimited, v.inputTokens, v.cacheReadTokens,
                       v.cacheWriteTokens, v.outputTokens, v.reasoningTokens, v.unpriced] { w.svar(x) }
             w.int128(v.costPico)
+        }
+        for (k, v) in Self.ordered(usage, columns: 6, { o, k in o.add(day: k.day, k.source, k.provider, k.model, k.team, k.principal, k.endUser) }) {
+            w.svar(Int64(k.day))
+            for s in [k.source, k.provider, k.model, k.team, k.principal] { w.uvar(sid(s)) }
+            if endUsers { w.uvar(sid(k.endUser)) }
+            usageValues(v)
         }
         w.uvar(UInt64(latency.count))
         for (k, v) in Self.ordered(latency, columns: 3, { o, k in o.add(day: k.day, k.source, k.provider, k.model) }) {
@@ -97,11 +116,19 @@ extension Aggregates {
         for (k, v) in unpriced.sorted(by: { $0.key < $1.key }) {
             w.uvar(sid(k.source))
             w.uvar(sid(k.model))
-            w.svar(Int64(k.day))
+            if version >= 2 { w.svar(Int64(k.day)) }
             w.svar(v.requests)
             w.svar(v.totalTokens)
             w.svar(v.firstSeenMs)
             w.svar(v.lastSeenMs)
+        }
+        guard version >= 3 else { return w.bytes }
+        w.uvar(UInt64(tags.count))
+        for (k, v) in Self.ordered(tags, columns: 2, { o, k in o.add(day: k.day, k.source, k.tag) }) {
+            w.svar(Int64(k.day))
+            w.uvar(sid(k.source))
+            w.uvar(sid(k.tag))
+            usageValues(v)
         }
         return w.bytes
     }
@@ -122,7 +149,7 @@ extension Aggregates {
         guard bytes.count >= 5, Array(bytes[0..<4]) == Self.magic else { throw DecodingError.badMagic }
         r.pos = 4
         let version = try r.byte()
-        guard version == 1 || version == Self.serializationVersion else { throw DecodingError.unsupportedVersion(version) }
+        guard version >= 1 && version <= Self.serializationVersion else { throw DecodingError.unsupportedVersion(version) }
         let nStrings = try r.count()
         var table: [String] = []
         table.reserveCapacity(nStrings)
@@ -145,9 +172,7 @@ extension Aggregates {
             guard let v = Int32(exactly: d) else { throw DecodingError.invalid("day \(d) out of range") }
             return v
         }
-        self.init()
-        for _ in 0..<(try r.count()) {
-            let k = UsageKey(day: try day(), source: try str(), provider: try str(), model: try str(), team: try str(), principal: try str())
+        func usageValues() throws -> UsageStats {
             var v = UsageStats()
             v.requests = try r.svar()
             v.failed = try r.svar()
@@ -160,7 +185,14 @@ extension Aggregates {
             v.reasoningTokens = try r.svar()
             v.unpriced = try r.svar()
             v.costPico = try r.int128()
-            usage[k] = v
+            return v
+        }
+        self.init()
+        for _ in 0..<(try r.count()) {
+            let k = UsageKey(
+                day: try day(), source: try str(), provider: try str(), model: try str(), team: try str(), principal: try str(),
+                endUser: version >= 3 ? try str() : "")
+            usage[k] = try usageValues()
         }
         for _ in 0..<(try r.count()) {
             let k = LatencyKey(day: try day(), source: try str(), provider: try str(), model: try str())
@@ -198,6 +230,12 @@ extension Aggregates {
             v.firstSeenMs = try r.svar()
             v.lastSeenMs = try r.svar()
             unpriced[k] = v
+        }
+        if version >= 3 {
+            for _ in 0..<(try r.count()) {
+                let k = TagKey(day: try day(), source: try str(), tag: try str())
+                tags[k] = try usageValues()
+            }
         }
         guard r.pos == bytes.count else { throw DecodingError.invalid("\(bytes.count - r.pos) trailing bytes") }
     }

@@ -74,6 +74,7 @@ public struct EventAggregator<Coster: CallCosting>: Sendable {
     var tools = GroupTable<ToolKey, ToolStats>()
     var permissions: [PermissionKey: Int64] = [:]
     var unpriced: [UnpricedKey: UnpricedStats] = [:]
+    var tags = GroupTable<TagKey, UsageStats>()
     var pending: [String: [PendingTool]] = [:]
     /// Tool keys of the duplicates in `pending` (slot −1 − i), never counted.
     var duplicateKeys: [ToolKey] = []
@@ -117,7 +118,9 @@ public struct EventAggregator<Coster: CallCosting>: Sendable {
         let (pico, isUnpriced) = coster.cost(of: call, resolved: resolution)
         let day = calendar.day(ofMillis: call.instantMs)
         let s = usage.slot(
-            UsageKey(day: day, source: source, provider: call.provider, model: key, team: call.team, principal: call.principal),
+            UsageKey(
+                day: day, source: source, provider: call.provider, model: key, team: call.team, principal: call.principal,
+                endUser: call.endUser),
             empty: UsageStats())
         usage.values.withUnsafeMutableBufferPointer { buf in
             buf[s].requests +|= 1
@@ -134,6 +137,26 @@ public struct EventAggregator<Coster: CallCosting>: Sendable {
             buf[s].reasoningTokens +|= call.reasoningTokens
             buf[s].costPico +|= pico
             if isUnpriced { buf[s].unpriced +|= 1 }
+        }
+        // tags_daily: the same request's usage under each of its (distinct) tags
+        for tag in call.tags {
+            let t = tags.slot(TagKey(day: day, source: source, tag: tag), empty: UsageStats())
+            tags.values.withUnsafeMutableBufferPointer { buf in
+                buf[t].requests +|= 1
+                switch call.outcome {
+                case .ok: break
+                case .error: buf[t].failed +|= 1
+                case .denied: buf[t].denied +|= 1
+                case .rateLimited: buf[t].rateLimited +|= 1
+                }
+                buf[t].inputTokens +|= call.inputTokens
+                buf[t].cacheReadTokens +|= call.cacheReadTokens
+                buf[t].cacheWriteTokens +|= call.cacheWriteTokens
+                buf[t].outputTokens +|= call.outputTokens
+                buf[t].reasoningTokens +|= call.reasoningTokens
+                buf[t].costPico +|= pico
+                if isUnpriced { buf[t].unpriced +|= 1 }
+            }
         }
         if call.latencyMs != nil || call.ttftMs != nil {
             let l = latency.slot(LatencyKey(day: day, source: source, provider: call.provider, model: key), empty: LatencyStats())
@@ -212,6 +235,10 @@ public struct EventAggregator<Coster: CallCosting>: Sendable {
         }
         for (k, v) in other.permissions { permissions[k, default: 0] +|= v }
         for (k, v) in other.unpriced { unpriced[k, default: UnpricedStats()].merge(v) }
+        for i in other.tags.keys.indices {
+            let s = tags.slot(other.tags.keys[i], empty: UsageStats())
+            tags.values[s].merge(other.tags.values[i])
+        }
         let shift = Int32(duplicateKeys.count)
         duplicateKeys.append(contentsOf: other.duplicateKeys)
         for (session, calls) in other.pending {
@@ -258,6 +285,7 @@ public struct EventAggregator<Coster: CallCosting>: Sendable {
         out.tools = tools.dictionary()
         out.permissions = permissions
         out.unpriced = unpriced
+        out.tags = tags.dictionary()
         self = EventAggregator(source: source, calendar: calendar, coster: coster)
         return out
     }

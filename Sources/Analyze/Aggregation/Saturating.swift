@@ -77,6 +77,12 @@ extension Aggregates {
             }
             if v.costPico < 0 || v.costPico == .max { note("usage_daily \(day) \(k.source) \(k.model): cost_usd out of range") }
         }
+        for (k, v) in flagged(tags, usageBad) {
+            for (name, value) in [("requests", v.requests), ("total_tokens", v.totalTokens)] where value.isImpossibleCount {
+                note("tags_daily \(ReportCalendar.formatDay(k.day)) \(k.source) \(k.tag): \(name) = \(value)")
+            }
+            if v.costPico < 0 || v.costPico == .max { note("tags_daily \(ReportCalendar.formatDay(k.day)) \(k.source) \(k.tag): cost_usd out of range") }
+        }
         for (k, v) in flagged(tools, { v in [v.calls, v.succeeded, v.failed, v.retries].contains { $0.isImpossibleCount } }) {
             for (name, value) in [("calls", v.calls), ("succeeded", v.succeeded), ("failed", v.failed), ("retries", v.retries)]
             where value.isImpossibleCount {

@@ -18,6 +18,17 @@ public enum Tables {
         ColumnSpec("cache_read_tokens", .int64), ColumnSpec("cache_write_tokens", .int64),
         ColumnSpec("output_tokens", .int64), ColumnSpec("reasoning_tokens", .int64), ColumnSpec("total_tokens", .int64),
         ColumnSpec("cost_usd", .double), ColumnSpec("unpriced_requests", .int64),
+        ColumnSpec("end_user", .string),
+    ])
+
+    /// tags_daily (issue 14): per day, source and tag, the usage of the requests carrying the tag.
+    public static let tagsDailySchema = TableSchema(name: "tags_daily", columns: [
+        ColumnSpec("day", .date), ColumnSpec("source", .string), ColumnSpec("tag", .string),
+        ColumnSpec("requests", .int64), ColumnSpec("failed_requests", .int64), ColumnSpec("denied_requests", .int64),
+        ColumnSpec("rate_limited_requests", .int64), ColumnSpec("input_tokens", .int64),
+        ColumnSpec("cache_read_tokens", .int64), ColumnSpec("cache_write_tokens", .int64),
+        ColumnSpec("output_tokens", .int64), ColumnSpec("reasoning_tokens", .int64), ColumnSpec("total_tokens", .int64),
+        ColumnSpec("cost_usd", .double), ColumnSpec("unpriced_requests", .int64),
     ])
 
     public static let latencyDailySchema = TableSchema(name: "latency_daily", columns: [
@@ -71,6 +82,7 @@ public enum Tables {
     public static let schemas: [TableSchema] = [
         usageDailySchema, latencyDailySchema, toolsDailySchema, permissionsDailySchema,
         costWeeklySchema, unpricedModelsSchema, ingestFilesSchema,
+        tagsDailySchema,
     ]
 
     /// The model label of cost_weekly's per-week total row.
@@ -81,16 +93,35 @@ public enum Tables {
 
     // MARK: tables
 
-    /// usage_daily: one row per (day, source, provider, model, team, principal).
+    /// usage_daily: one row per (day, source, provider, model, team, principal, end_user).
     public static func usageDaily(_ a: Aggregates, window: ClosedRange<Int32>? = nil) -> TableBatch {
         var b = TableBuilder(usageDailySchema)
         let rows = a.usage.filter { inWindow($0.key.day, window) }.map { ($0.key, $0.value) }
-        var order = RankedOrder(columns: 5, capacity: rows.count)
-        for (k, _) in rows { order.add(day: k.day, k.source, k.provider, k.model, k.team, k.principal) }
+        var order = RankedOrder(columns: 6, capacity: rows.count)
+        for (k, _) in rows { order.add(day: k.day, k.source, k.provider, k.model, k.team, k.principal, k.endUser) }
         for i in order.order() {
             let (k, v) = rows[i]
             b.append(
                 .date(k.day), .string(k.source), .string(k.provider), .string(k.model), .string(k.team), .string(k.principal),
+                .int64(v.requests), .int64(v.failed), .int64(v.denied), .int64(v.rateLimited),
+                .int64(v.inputTokens), .int64(v.cacheReadTokens), .int64(v.cacheWriteTokens),
+                .int64(v.outputTokens), .int64(v.reasoningTokens), .int64(v.totalTokens),
+                .double(PicoUSD.usd(v.costPico)), .int64(v.unpriced), .string(k.endUser))
+        }
+        return b.build()
+    }
+
+    /// tags_daily: one row per (day, source, tag); a request with n distinct tags is counted in
+    /// n rows, a request without tags in none.
+    public static func tagsDaily(_ a: Aggregates, window: ClosedRange<Int32>? = nil) -> TableBatch {
+        var b = TableBuilder(tagsDailySchema)
+        let rows = a.tags.filter { inWindow($0.key.day, window) }.map { ($0.key, $0.value) }
+        var order = RankedOrder(columns: 2, capacity: rows.count)
+        for (k, _) in rows { order.add(day: k.day, k.source, k.tag) }
+        for i in order.order() {
+            let (k, v) = rows[i]
+            b.append(
+                .date(k.day), .string(k.source), .string(k.tag),
                 .int64(v.requests), .int64(v.failed), .int64(v.denied), .int64(v.rateLimited),
                 .int64(v.inputTokens), .int64(v.cacheReadTokens), .int64(v.cacheWriteTokens),
                 .int64(v.outputTokens), .int64(v.reasoningTokens), .int64(v.totalTokens),
@@ -237,11 +268,12 @@ public enum Tables {
         return b.build()
     }
 
-    /// All seven tables in the contract's order.
+    /// Every table in the contract's order (`schemas`).
     public static func all(_ a: Aggregates, files: [IngestFileRecord], window: ClosedRange<Int32>? = nil) -> [TableBatch] {
         [
             usageDaily(a, window: window), latencyDaily(a, window: window), toolsDaily(a, window: window),
             permissionsDaily(a, window: window), costWeekly(a, window: window), unpricedModels(a, window: window), ingestFiles(files),
+            tagsDaily(a, window: window),
         ]
     }
 }

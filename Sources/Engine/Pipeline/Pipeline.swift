@@ -313,8 +313,8 @@ extension LogFormat {
     /// counters, so a grown transcript is re-read whole (its old contribution replaced).
     public var isStateless: Bool {
         switch self {
-        case .litellm, .kong, .bedrock, .otel: true
-        case .claudeCode, .codex: false
+        case .litellm, .kong, .bedrock, .otel, .envoy, .azureAPIM, .azureOpenAI, .geminiCLITelemetry: true
+        case .claudeCode, .codex, .geminiCLI: false
         }
     }
 }

@@ -147,6 +147,13 @@ public struct LLMCall: Sendable, Hashable {
     public var team: String = ""
     public var principal: String = ""
     public var session: String = ""
+    /// The end user the request was made for (LiteLLM `end_user`); empty when the source has
+    /// none.
+    public var endUser: String = ""
+    /// The request's tags (LiteLLM `request_tags`), each at most once, in the record's order;
+    /// empty when the source has none. Repeated tag sets share one array (no allocation per
+    /// record).
+    public var tags: [String] = []
     /// Nil when the source has no de-duplication rule or the record has no ids.
     public var dedup: DedupClaim? = nil
     /// Uncached input tokens only.

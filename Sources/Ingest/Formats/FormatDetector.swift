@@ -37,11 +37,13 @@ public enum FormatDetector {
 
     /// The format the agents' own folders imply: `.claude/projects/` (also
     /// `.config/claude/projects/`) → `claude_code` (`formats/AGENTS.md` §1.1);
-    /// `.codex/sessions/` and `.codex/archived_sessions/` → `codex` (§2.1). Nil elsewhere.
+    /// `.codex/sessions/` and `.codex/archived_sessions/` → `codex` (§2.1); a `chats/` folder
+    /// under `.gemini/tmp/` → `gemini_cli` (§3.2). Nil elsewhere.
     public static func pathHint(_ path: String) -> LogFormat? {
         func under(_ folder: String) -> Bool { path.hasPrefix(folder) || path.contains("/" + folder) }
         if under(".claude/projects/") || under(".config/claude/projects/") { return .claudeCode }
         if under(".codex/sessions/") || under(".codex/archived_sessions/") { return .codex }
+        if under(".gemini/tmp/"), path.contains("/chats/") { return .geminiCLI }
         return nil
     }
 }

@@ -17,6 +17,8 @@ import Glibc
 ///                                         → disjoint token buckets (`GatewaySupport.uncachedInput`)
 ///     metadata.user_api_key_team_alias | team_id | metadata.user_api_key_team_id   → team
 ///     metadata.user_api_key_alias | metadata.user_api_key_user_id | end_user       → principal
+///     end_user | metadata.user_api_key_end_user_id → end user
+///     request_tags (a list, or its JSON text in a string: §1b quirk 1) → tags (each once)
 ///     response_cost | spend               → logged cost (USD)
 ///     response.service_tier | usage.service_tier, usage.inference_geo, usage.speed
 ///                                         → served tier, geography, fast mode (pricing)
@@ -31,6 +33,10 @@ public struct LiteLLMDecoder: LogDecoder {
     public let context: DecoderContext
     /// Reused buffer for a JSON-encoded `metadata` string.
     var scratch: [UInt8] = []
+    /// The raw bytes of the last `request_tags` value and its tags: a tag set repeated on every
+    /// row is decoded (and allocated) once.
+    var lastTagsRaw: [UInt8] = []
+    var lastTags: [String] = []
 
     public init(context: DecoderContext) { self.context = context }
 
@@ -81,6 +87,7 @@ public struct LiteLLMDecoder: LogDecoder {
             return .decoded
         }
         guard r.startTime != nil else { return .ignored }
+        let tags = self.tags(r.requestTags)
 
         if let m = r.metadata, m.kind == .string, let raw = m.rawStringBytes, raw.count > 1, raw[0] == UInt8(ascii: "{") {
             var buf: [UInt8] = []
@@ -88,14 +95,46 @@ public struct LiteLLMDecoder: LogDecoder {
             GatewaySupport.unescape(m, into: &buf)
             let result = buf.withUnsafeBytes { bytes -> LineDisposition in
                 switch JSONDocument.parse(bytes) {
-                case .success(let meta): return Self.emit(r, meta: meta.kind == .object ? meta : nil, line: line, into: &batch)
-                case .failure: return Self.emit(r, meta: nil, line: line, into: &batch)
+                case .success(let meta): return Self.emit(r, meta: meta.kind == .object ? meta : nil, tags: tags, line: line, into: &batch)
+                case .failure: return Self.emit(r, meta: nil, tags: tags, line: line, into: &batch)
                 }
             }
             swap(&buf, &scratch)
             return result
         }
-        return Self.emit(r, meta: r.metadata?.kind == .object ? r.metadata : nil, line: line, into: &batch)
+        return Self.emit(r, meta: r.metadata?.kind == .object ? r.metadata : nil, tags: tags, line: line, into: &batch)
+    }
+
+    /// The distinct non-empty string tags of `request_tags` (an array, or a string holding its
+    /// JSON text), in order; [] when absent, `null`, empty or not a list. Cached by raw bytes.
+    mutating func tags(_ v: JSONValue?) -> [String] {
+        guard let v, v.kind == .array || v.kind == .string else { return [] }
+        let raw = v.rawBytes
+        // `[]`, `"[]"`, `""`: no tags, without touching the cache
+        if raw.count <= 4 && (raw.count <= 2 || v.kind == .string) { return [] }
+        if raw.count == lastTagsRaw.count, lastTagsRaw.withUnsafeBytes({ memcmp($0.baseAddress!, raw.baseAddress!, raw.count) == 0 }) {
+            return lastTags
+        }
+        var out: [String] = []
+        func collect(_ list: JSONValue) {
+            guard list.kind == .array else { return }
+            list.forEachElement { e in
+                if let t = GatewaySupport.string(e), !out.contains(t) { out.append(t) }
+                return true
+            }
+        }
+        if v.kind == .array {
+            collect(v)
+        } else if let text = v.rawStringBytes, text.count > 1, text[0] == UInt8(ascii: "[") {
+            var buf: [UInt8] = []
+            GatewaySupport.unescape(v, into: &buf)
+            buf.withUnsafeBytes { bytes in
+                if case .success(let list) = JSONDocument.parseWithoutTape(bytes) { collect(list) }
+            }
+        }
+        lastTagsRaw = Array(raw)
+        lastTags = out
+        return out
     }
 
     public mutating func finish(into batch: inout EventBatch) {}
@@ -130,6 +169,7 @@ public struct LiteLLMDecoder: LogDecoder {
         var statusFields: JSONValue?
         var response: JSONValue?
         var hiddenParams: JSONValue?
+        var requestTags: JSONValue?
 
         mutating func scan(_ root: JSONValue) {
             root.forEachMember { k, v in
@@ -146,6 +186,7 @@ public struct LiteLLMDecoder: LogDecoder {
                 case 9: if k("call_type") { callType = v } else if k("startTime") { startTime = v }
                 case 10: if k("request_id") { requestId = v } else if k("session_id") { sessionId = v }
                 case 11: if k("model_group") { modelGroup = v }
+                case 12: if k("request_tags") { requestTags = v }
                 case 13:
                     if k("response_cost") { responseCost = v } else if k("prompt_tokens") { promptTokens = v }
                     else if k("hidden_params") { hiddenParams = v } else if k("status_fields") { statusFields = v }
@@ -177,6 +218,7 @@ public struct LiteLLMDecoder: LogDecoder {
         var status: JSONValue?
         var errorInformation: JSONValue?
         var guardrailInformation: JSONValue?
+        var endUserId: JSONValue?
 
         init(_ meta: JSONValue?) {
             guard let meta else { return }
@@ -191,6 +233,7 @@ public struct LiteLLMDecoder: LogDecoder {
                 else if k("status") { status = v }
                 else if k("error_information") { errorInformation = v }
                 else if k("guardrail_information") { guardrailInformation = v }
+                else if k("user_api_key_end_user_id") { endUserId = v }
                 return true
             }
         }
@@ -198,7 +241,7 @@ public struct LiteLLMDecoder: LogDecoder {
 
     // MARK: - Event
 
-    static func emit(_ r: Row, meta mv: JSONValue?, line: Int, into batch: inout EventBatch) -> LineDisposition {
+    static func emit(_ r: Row, meta mv: JSONValue?, tags: [String], line: Int, into batch: inout EventBatch) -> LineDisposition {
         let m = Metadata(mv)
         // An instant outside `Plausible`'s range rejects the row; a bad end or first-token time
         // only drops latency / TTFT (the differences of in-range instants cannot overflow).
@@ -223,6 +266,8 @@ public struct LiteLLMDecoder: LogDecoder {
         call.team = GatewaySupport.string(GatewaySupport.firstNonEmpty(m.teamAlias, r.teamId, m.teamId, r.userApiKeyTeamId)) ?? ""
         call.principal =
             GatewaySupport.string(GatewaySupport.firstNonEmpty(m.keyAlias, m.userId, r.userApiKeyUserId, r.endUser)) ?? ""
+        call.endUser = GatewaySupport.string(GatewaySupport.firstNonEmpty(r.endUser, m.endUserId)) ?? ""
+        call.tags = tags
         let trace = GatewaySupport.firstNonEmpty(r.traceId, r.sessionId)
         call.session = GatewaySupport.string(trace) ?? ""
 

@@ -9,6 +9,11 @@ public enum LogFormat: String, CaseIterable, Sendable, Hashable {
     case otel
     case claudeCode = "claude_code"
     case codex
+    case envoy
+    case azureAPIM = "azure_apim"
+    case azureOpenAI = "azure_openai"
+    case geminiCLI = "gemini_cli"
+    case geminiCLITelemetry = "gemini_cli_telemetry"
 
     /// A fresh decoder for one file.
     public func makeDecoder(context: DecoderContext) -> any LogDecoder {
@@ -19,6 +24,11 @@ public enum LogFormat: String, CaseIterable, Sendable, Hashable {
         case .otel: OTelDecoder(context: context)
         case .claudeCode: ClaudeCodeDecoder(context: context)
         case .codex: CodexDecoder(context: context)
+        case .envoy: EnvoyDecoder(context: context)
+        case .azureAPIM: AzureAPIMDecoder(context: context)
+        case .azureOpenAI: AzureOpenAIDecoder(context: context)
+        case .geminiCLI: GeminiCLIDecoder(context: context)
+        case .geminiCLITelemetry: GeminiCLITelemetryDecoder(context: context)
         }
     }
 
@@ -31,6 +41,11 @@ public enum LogFormat: String, CaseIterable, Sendable, Hashable {
         case .otel: OTelDecoder.detects(root, context: context)
         case .claudeCode: ClaudeCodeDecoder.detects(root, context: context)
         case .codex: CodexDecoder.detects(root, context: context)
+        case .envoy: EnvoyDecoder.detects(root, context: context)
+        case .azureAPIM: AzureAPIMDecoder.detects(root, context: context)
+        case .azureOpenAI: AzureOpenAIDecoder.detects(root, context: context)
+        case .geminiCLI: GeminiCLIDecoder.detects(root, context: context)
+        case .geminiCLITelemetry: GeminiCLITelemetryDecoder.detects(root, context: context)
         }
     }
 }

@@ -8,6 +8,13 @@
 /// within `maxBytes` (`--max-line-bytes`: the document is the "line"); its records are the
 /// elements of a top-level array, or the top-level object itself.
 ///
+/// A file whose first line is a bare `{` (or `[`) and that is not one JSON value may be a
+/// **stream of concatenated JSON values**: the Gemini CLI telemetry outfile writes each OTel log
+/// record, span and metric export as `JSON.stringify(data, null, 2)` plus a newline, one after the
+/// other (`formats/AGENTS.md` §3.1). Its records are those values, split by bracket depth outside
+/// strings (`concatenatedValues`); a value cut short at the end (a writer still busy) is the last
+/// record and reads as malformed.
+///
 /// Only used for files whose lines could not be detected (`FormatDetector`): JSON lines never
 /// take this path. The document is held in memory once (≤ `maxBytes`).
 public final class JSONDocumentFile {
@@ -59,6 +66,7 @@ public final class JSONDocumentFile {
         var tooLong = false
         var first = true
         var notDocument = false
+        var bareFirstLine = false
         let r = try LineReader.read(path: path, options: options) { line, _, _ in
             if first {
                 first = false
@@ -71,6 +79,9 @@ public final class JSONDocumentFile {
                     notDocument = true
                     return false
                 }
+                var j = i + 1
+                while j < line.count, line[j] == 0x20 || line[j] == 0x09 || line[j] == 0x0D { j += 1 }
+                bareFirstLine = j == line.count
             }
             if buffer.count + line.count + 1 > maxBytes {
                 tooLong = true
@@ -87,9 +98,21 @@ public final class JSONDocumentFile {
         var ranges: [Range<Int>] = []
         var detected: LogFormat? = nil
         let parsed: Bool = buffer.withUnsafeBytes { raw in
-            // without a tape: ranges are collected before any record is parsed again
-            guard case .success(let root) = JSONDocument.parseWithoutTape(raw) else { return false }
             let context = DecoderContext(path: path)
+            // without a tape: ranges are collected before any record is parsed again
+            guard case .success(let root) = JSONDocument.parseWithoutTape(raw) else {
+                // not one value: a stream of concatenated pretty-printed values?
+                guard bareFirstLine, let values = Self.concatenatedValues(raw) else { return false }
+                for r in values {
+                    ranges.append(r)
+                    if detected == nil, ranges.count <= FormatDetector.maxLines,
+                        case .success(let v) = JSONDocument.parseWithoutTape(UnsafeRawBufferPointer(rebasing: raw[r]))
+                    {
+                        detected = LogFormat.allCases.first { $0.detects(v, context: context) }
+                    }
+                }
+                return true
+            }
             func take(_ v: JSONValue) {
                 ranges.append(v.start..<v.end)
                 if detected == nil, ranges.count <= FormatDetector.maxLines {
@@ -114,6 +137,49 @@ public final class JSONDocumentFile {
         self.records = ranges
         self.scan = r
         self.format = detected ?? FormatDetector.pathHint(path)
+    }
+
+    /// The byte ranges of the top-level values of a stream of concatenated JSON objects or arrays
+    /// (whitespace between them), found by bracket depth outside strings (escapes skipped); the
+    /// values themselves are not validated here (each is parsed when read). A last value cut
+    /// short runs to the end. Nil when something other than whitespace, `{` or `[` starts a value,
+    /// or when there are fewer than two values (one value is a document, or not JSON at all).
+    /// - Complexity: O(bytes), one pass; no recursion, so any depth.
+    static func concatenatedValues(_ raw: UnsafeRawBufferPointer) -> [Range<Int>]? {
+        let n = raw.count
+        var out: [Range<Int>] = []
+        var i = 0
+        while true {
+            while i < n, raw[i] == 0x20 || raw[i] == 0x0A || raw[i] == 0x0D || raw[i] == 0x09 { i += 1 }
+            if i == n { break }
+            guard raw[i] == UInt8(ascii: "{") || raw[i] == UInt8(ascii: "[") else { return nil }
+            let start = i
+            var depth = 0
+            var inString = false
+            var closed = false
+            while i < n {
+                let c = raw[i]
+                if inString {
+                    if c == UInt8(ascii: "\\") { i += 2; continue }
+                    if c == UInt8(ascii: "\"") { inString = false }
+                } else if c == UInt8(ascii: "\"") {
+                    inString = true
+                } else if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") {
+                    depth += 1
+                } else if c == UInt8(ascii: "}") || c == UInt8(ascii: "]") {
+                    depth -= 1
+                    if depth == 0 {
+                        i += 1
+                        closed = true
+                        break
+                    }
+                }
+                i += 1
+            }
+            out.append(start..<min(i, n))
+            if !closed { break }
+        }
+        return out.count >= 2 ? out : nil
     }
 
     /// Hands each record to `body` like `LineReader.read` hands lines: its bytes (borrowed), its
