@@ -16,10 +16,11 @@ import Foundation
 /// `out` does not exist; readers never see a half-written folder.
 public enum OutputFolder {
     /// The files an output folder may hold: what factorylog writes (`<table>.parquet`,
-    /// `<table>.csv`, `summary.xlsx`, the manifest). A folder holding anything else (a subfolder,
+    /// `<table>.csv`, `summary.xlsx`, `report.html`, the manifest). A folder holding anything else (a subfolder,
     /// a state file, logs, notes) is not replaced: it is someone's folder, not ours.
     static func isOutputFile(_ name: String) -> Bool {
-        name.hasSuffix(".parquet") || name.hasSuffix(".csv") || name == "summary.xlsx" || name == ".factorylog-manifest.json"
+        name.hasSuffix(".parquet") || name.hasSuffix(".csv") || name == "summary.xlsx" || name == "report.html"
+            || name == ".factorylog-manifest.json"
     }
 
     /// Checks before a run that `out` can take the summaries: absent, or a folder (or a symlink
@@ -124,15 +125,18 @@ public struct ReportOptions: Sendable {
     public var writeXLSX: Bool
     /// Whether to write `<table>.csv`.
     public var writeCSV: Bool
+    /// Whether to write `report.html` (`HTMLReport`).
+    public var writeHTML: Bool
 
     public init(codec: ParquetCodec = .zstd, keyValueMetadata: [(String, String)] = [], createdBy: String,
-                rowGroupRows: Int = 65_536, writeXLSX: Bool = true, writeCSV: Bool = true) {
+                rowGroupRows: Int = 65_536, writeXLSX: Bool = true, writeCSV: Bool = true, writeHTML: Bool = true) {
         self.codec = codec
         self.keyValueMetadata = keyValueMetadata
         self.createdBy = createdBy
         self.rowGroupRows = rowGroupRows
         self.writeXLSX = writeXLSX
         self.writeCSV = writeCSV
+        self.writeHTML = writeHTML
     }
 }
 
@@ -235,6 +239,9 @@ public final class ReportWriter {
                 try w.endTable()
             }
             try w.finish()
+            if options.writeHTML {
+                try writePage(HTMLReport.render(tables, meta: HTMLReportMeta(options.keyValueMetadata)), to: dir + "/" + HTMLReport.fileName)
+            }
         }
     }
 }

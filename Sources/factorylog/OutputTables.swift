@@ -97,7 +97,7 @@ enum SummaryText {
         if !problems.isEmpty {
             lines.append("problems: \(problems.count) file(s) partial or failed: see ingest_files")
         }
-        lines.append("written   \(out)/ (Parquet, CSV, summary.xlsx)")
+        lines.append("written   \(out)/ (Parquet, CSV, summary.xlsx, report.html)")
         return lines.joined(separator: "\n")
     }
 
