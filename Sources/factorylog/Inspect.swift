@@ -8,7 +8,12 @@ extension FactoryLog {
     /// `factorylog inspect FILE`: what factorylog sees in one file, before a nightly run.
     struct Inspect: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show the detected format and compression of a file and its first normalized events."
+            abstract: "Show the detected format and compression of a file and its first normalized events.",
+            discussion: """
+                Exit codes: 0 when a decoder recognizes the file (or it is empty: `run` reports it ok \
+                with 0 lines); 1 when no decoder recognizes it, its compressed stream is damaged before \
+                its first line, or it cannot be opened; 64 for usage errors.
+                """
         )
 
         @Argument(help: "The log file to look at.")
@@ -23,9 +28,12 @@ extension FactoryLog {
         @Option(help: "Longer lines are skipped and counted, as in `run` (bytes).")
         var maxLineBytes: Int = 64 << 20
 
+        @Flag(help: "Print the result as one JSON object instead of text (shape: docs/json.md).")
+        var json = false
+
         func run() throws {
             let report = try InspectText.render(path: file, format: format, limit: events, maxLineBytes: maxLineBytes)
-            Console.out(report.text)
+            Console.out(json ? report.json.rendered() : report.text)
             if !report.recognized { throw ExitCode(1) }
         }
     }

@@ -40,6 +40,9 @@ extension FactoryLog {
         @Flag(help: "Exit non-zero when any file is partial or failed, in this run or unchanged since an earlier one.")
         var strict = false
 
+        @Flag(help: "Print the end-of-run summary as one JSON object on stdout instead of text (shape: docs/json.md); --quiet does not silence it.")
+        var json = false
+
         @Flag(help: "Erase the state file and start a new state in it, re-reading every input (after changing --tz, or to replace an empty or damaged state on purpose).")
         var rebuild = false
 
@@ -69,7 +72,7 @@ extension FactoryLog {
                 Console.error("--out \(error)")
                 throw ExitCode(2)
             }
-            let progress = ProgressLine(enabled: !output.quiet)
+            let progress = ProgressLine(enabled: !output.quiet && !json)
             let started = Date()
             let outcome: RunOutcome
             do {
@@ -116,7 +119,7 @@ extension FactoryLog {
                 throw ExitCode(1)
             }
 
-            if !output.quiet {
+            if !output.quiet || json {
                 let aggregates: Aggregates
                 do {
                     aggregates = try outcome.state.aggregates()
@@ -124,7 +127,12 @@ extension FactoryLog {
                     Console.error(error.description)
                     throw ExitCode(2)
                 }
-                Console.out(SummaryText.render(outcome: outcome, aggregates: aggregates, out: output.out, elapsed: Date().timeIntervalSince(started)))
+                let elapsed = Date().timeIntervalSince(started)
+                if json {
+                    Console.out(RunJSON.render(outcome: outcome, aggregates: aggregates, out: output.out, elapsed: elapsed).rendered())
+                } else {
+                    Console.out(SummaryText.render(outcome: outcome, aggregates: aggregates, out: output.out, elapsed: elapsed))
+                }
             }
             let impossible = outcome.state.loaded?.impossibleTotals()
             if let message = impossible?.message { Console.error("warning: " + message) }
