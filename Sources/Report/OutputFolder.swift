@@ -201,6 +201,18 @@ public final class ReportWriter {
         xlsx?.submit { try $0.reuseSheet(schema) }
     }
 
+    /// Makes the workbook's first sheet the `Overview` of `usage` (a `usage_daily` batch,
+    /// `XLSXOverview`), with the time zone and prices of the options' metadata.
+    public func setOverview(usage: TableBatch) {
+        let meta = HTMLReportMeta(options.keyValueMetadata)
+        xlsx?.submit { $0.setOverview(XLSXOverview.sheet(usage: usage, meta: meta)) }
+    }
+
+    /// Keeps the previous workbook's `Overview` sheet (`finish(base:)` must name it).
+    func reuseOverview() {
+        xlsx?.submit { $0.reuseOverview() }
+    }
+
     /// Appends one batch of the open table to every output.
     public func append(_ batch: TableBatch) throws {
         guard tableOpen, let p = parquet else { throw XLSXWriterError.misuse("append without beginTable") }
@@ -233,6 +245,7 @@ public final class ReportWriter {
     public static func write(_ tables: [TableBatch], to out: String, options: ReportOptions) throws {
         try OutputFolder.write(to: out) { dir in
             let w = try ReportWriter(directory: dir, options: options)
+            if let usage = tables.first(where: { $0.schema.name == XLSXOverview.usageTable }) { w.setOverview(usage: usage) }
             for t in tables {
                 try w.beginTable(t.schema)
                 try w.append(t)

@@ -81,6 +81,9 @@ extension ReportOptions {
     var digest: String {
         var parts = ["codec=\(codec)", "rows=\(rowGroupRows)", "xlsx=\(writeXLSX)", "csv=\(writeCSV)", "by=\(createdBy)"]
         if writeHTML { parts.append("html=true") }
+        // The workbook's layout: 2 = an Overview sheet first, formats, filters and print setup
+        // (sheets of an earlier layout are not taken over).
+        if writeXLSX { parts.append("xlsxLayout=2") }
         for (k, v) in keyValueMetadata { parts.append("\(k)=\(v)") }
         return parts.joined(separator: "\u{1F}")
     }
@@ -145,10 +148,12 @@ extension ReportWriter {
                 if reusable[i] {
                     for f in files(of: t.schema.name) { try linkOrCopy(out + "/" + f, dir + "/" + f) }
                     w.reuseSheet(t.schema)
+                    if t.schema.name == XLSXOverview.usageTable { w.reuseOverview() }
                     result.reused.append(t.schema.name)
                 } else {
                     let batch = try t.build()
                     if pageTables.contains(t.schema.name) { forPage[t.schema.name] = batch }
+                    if t.schema.name == XLSXOverview.usageTable { w.setOverview(usage: batch) }
                     try w.beginTable(t.schema)
                     try w.append(batch)
                     try w.endTable()

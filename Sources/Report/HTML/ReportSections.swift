@@ -76,7 +76,7 @@ enum ReportSections {
         var s = "<table id=\"\(id)\">" + head(keyHeads.map { ($0, false) } + [("Requests", true), ("Tokens", true), ("Cost", true), ("Share", true)]) + "<tbody>"
         func row(_ keys: [String], _ m: Money, other: Bool) -> String {
             "<tr\(other ? " class=\"other\"" : "")>" + keys.map { text($0) }.joined()
-                + num("requests", m.requests) + num("total_tokens", m.tokens) + num("cost_usd", m.cost, ReportText.usd(m.cost))
+                + num("requests", m.requests) + num("total_tokens", m.tokens) + num("cost_usd", m.cost.picoRounded, ReportText.usd(m.cost))
                 + "<td class=\"n\">\(total > 0 ? ReportText.pct(m.cost / total) : "–")</td></tr>"
         }
         for (keys, m) in rows.prefix(tableRows) { s += row(keys, m, other: false) }
@@ -97,7 +97,7 @@ enum ReportSections {
         guard let b = t["usage_daily"] else { return s + none("No usage table.") + "</section>" }
         let u = TableColumns(b)
         let days = u.days("day").filter { $0 != .min }
-        let cost = u.doubles("cost_usd").reduce(0) { $0 + ($1 ?? 0) }
+        let cost = u.doubles("cost_usd").reduce(0) { $0 + ($1 ?? 0) }.picoRounded
         let req = u.ints("requests").satSum, tok = u.ints("total_tokens").satSum
         let failed = u.ints("failed_requests").satSum, unpriced = u.ints("unpriced_requests").satSum
         let window = days.min().map { lo in ReportText.day(lo) + " – " + ReportText.day(days.max() ?? lo) } ?? "no usage yet"

@@ -48,6 +48,15 @@ struct TableColumns {
     }
 }
 
+extension Double {
+    /// Rounded to whole pico-dollars (1e-12): a sum of cost cells, each a whole number of
+    /// pico-dollars converted once (CONTRACT.md "Money"), without the binary sum's last-bit noise.
+    var picoRounded: Double {
+        guard isFinite, magnitude < 9e3 else { return self }
+        return (self * 1e12).rounded() / 1e12
+    }
+}
+
 /// Number and date text for the report (no Foundation formatters: the same bytes on every
 /// machine and locale).
 enum ReportText {
