@@ -19,17 +19,22 @@ extension FactoryLog {
         @Argument(help: "The log file to look at.")
         var file: String
 
-        @Option(name: [.customShort("n"), .long], help: "How many events to show.")
+        @Option(name: [.customShort("n"), .long], parsing: .unconditional, help: "How many events to show.")
         var events: Int = 20
 
         @Option(help: "Read the file as this format instead of detecting it.")
         var format: LogFormat?
 
-        @Option(help: "Longer lines are skipped and counted, as in `run` (bytes).")
+        @Option(parsing: .unconditional, help: "Longer lines are skipped and counted, as in `run` (bytes).")
         var maxLineBytes: Int = 64 << 20
 
         @Flag(help: "Print the result as one JSON object instead of text (shape: docs/json.md).")
         var json = false
+
+        func validate() throws {
+            if events < 0 { throw ValidationError("-n/--events must be 0 or more (got \(events)).") }
+            if maxLineBytes < 1024 { throw ValidationError("--max-line-bytes must be at least 1024.") }
+        }
 
         func run() throws {
             let report = try InspectText.render(path: file, format: format, limit: events, maxLineBytes: maxLineBytes)

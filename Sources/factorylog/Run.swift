@@ -25,16 +25,16 @@ extension FactoryLog {
         @OptionGroup var window: WindowOptions
         @OptionGroup var pricing: PricingOptions
 
-        @Option(help: "Files decoded at once; the default is the number of active processors.")
+        @Option(parsing: .unconditional, help: "Files decoded at once; the default is the number of active processors.")
         var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
         @Option(help: "Read every file as this format instead of detecting it: litellm, kong, bedrock, otel, claude_code or codex.")
         var format: LogFormat?
 
-        @Option(help: "Longer lines are skipped and counted (bytes).")
+        @Option(parsing: .unconditional, help: "Longer lines are skipped and counted (bytes).")
         var maxLineBytes: Int = 64 << 20
 
-        @Option(help: "Days a de-duplication key is remembered across runs.")
+        @Option(parsing: .unconditional, help: "Days a de-duplication key is remembered across runs.")
         var dedupDays: Int = 7
 
         @Flag(help: "Exit non-zero when any file is partial or failed, in this run or unchanged since an earlier one.")
@@ -50,13 +50,13 @@ extension FactoryLog {
             if inputs.isEmpty { throw ValidationError("Name at least one log file, folder or glob pattern to read, e.g. `factorylog run logs/`.") }
             if jobs < 1 { throw ValidationError("--jobs must be at least 1.") }
             if maxLineBytes < 1024 { throw ValidationError("--max-line-bytes must be at least 1024.") }
-            if dedupDays < 0 { throw ValidationError("--dedup-days must be 0 or more.") }
+            if dedupDays < 0 { throw ValidationError("--dedup-days must be 0 or more (got \(dedupDays)).") }
             _ = try window.days()
         }
 
         func run() async throws {
-            let calendar = try stateOptions.calendar()
-            let pricer = try pricing.pricer()
+            let calendar = try UsageErrors.checked(Self.self) { try stateOptions.calendar() }
+            let pricer = try UsageErrors.checked(Self.self) { try pricing.pricer() }
             var plan = RunPlan(
                 inputs: inputs, format: format, calendar: calendar, pricer: pricer,
                 costSource: pricing.costSource.value, jobs: jobs, statePath: stateOptions.state)

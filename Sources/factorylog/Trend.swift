@@ -12,7 +12,7 @@ extension FactoryLog {
 
         @OptionGroup var stateOptions: StateOptions
 
-        @Option(help: "How many ISO weeks to show.")
+        @Option(parsing: .unconditional, help: "How many ISO weeks to show.")
         var weeks: Int = 8
 
         @Flag(help: "Print the weeks' cost_weekly rows as one JSON object instead of text (shape: docs/json.md).")
@@ -23,7 +23,7 @@ extension FactoryLog {
         }
 
         func run() async throws {
-            let calendar = try stateOptions.calendarOfExistingState()
+            let calendar = try UsageErrors.checked(Self.self) { try stateOptions.calendarOfExistingState() }
             let aggregates: Aggregates
             do {
                 let store = try StateStore(path: stateOptions.state, timeZone: calendar.identifier, rebuild: false)
