@@ -106,3 +106,27 @@ import Testing
         #expect(n == .max)
     }
 }
+
+/// The workbook's number formats by column name and the Overview sheet's cells.
+@Suite struct XLSXFinanceTests {
+    @Test func numberStyleByColumnName() {
+        #expect(XLSXWriter.Style.forDouble("cost_usd") == XLSXWriter.Style.usd)
+        #expect(XLSXWriter.Style.forDouble("usd_per_mtok") == XLSXWriter.Style.usdPerMtok)
+        #expect(XLSXWriter.Style.forDouble("prev_usd_per_mtok") == XLSXWriter.Style.usdPerMtok)
+        #expect(XLSXWriter.Style.forDouble("change_pct") == XLSXWriter.Style.percentNumber)
+        #expect(XLSXWriter.Style.forDouble("error_rate") == XLSXWriter.Style.ratio)
+        #expect(XLSXWriter.Style.forDouble("latency_ms_p95") == XLSXWriter.Style.milliseconds)
+        #expect(XLSXWriter.Style.forDouble("ratio") == nil)
+    }
+
+    @Test func overviewSumsUsage() {
+        let xml = String(decoding: XLSXOverview.sheet(usage: HTMLReportTests.usage(), meta: HTMLReportTests.meta), as: UTF8.self)
+        // total cost 0.25 + 0.5 + 0.125 = 0.875 (B7, $ cents); 6 requests (B8)
+        #expect(xml.contains("<c r=\"B7\" s=\"\(XLSXWriter.Style.usdCents)\"><v>0.875</v></c>"))
+        #expect(xml.contains("<c r=\"B8\" s=\"\(XLSXWriter.Style.integer)\"><v>6</v></c>"))
+        // team a first (0.75 of 0.875 = 0.857142…), as text, never a formula
+        #expect(xml.contains("<t>a</t></is></c><c r=\"B15\" s=\"5\"><v>5</v>"))
+        #expect(!xml.contains("<f>"))
+        #expect(xml.contains("orientation=\"landscape\" fitToWidth=\"1\" fitToHeight=\"0\""))
+    }
+}

@@ -24,8 +24,10 @@ public enum XLSXWriterError: Error, CustomStringConvertible {
 /// `xl/worksheets/sheetN.xml`; members dated 1980-01-31 00:00 (as XlsxWriter does) and deflated.
 ///
 /// One sheet per table, named after the table (characters `[]:*?/\` replaced by `_`, at most 31
-/// characters, made unique ignoring case). Row 1 holds the column names in bold and is frozen.
-/// Cells are typed:
+/// characters, made unique ignoring case), after an optional first `Overview` sheet
+/// (`setOverview`, `XLSXOverview`). Row 1 holds the column names in bold, is frozen, carries an
+/// autofilter over the rows and is printed on every page (`_xlnm.Print_Titles`); sheets print
+/// landscape, fit to the page width. Cells are typed:
 /// - STRING → inline string (`t="inlineStr"`): never a formula, so `=HYPERLINK(…)` and `0042`
 ///   stay text; no `'` is added (`§5`). XML-escaped; characters illegal in XML 1.0 (C0 controls
 ///   other than TAB/LF/CR, U+FFFE, U+FFFF) are dropped; CR is written as `&#13;` so parsers keep
@@ -33,7 +35,9 @@ public enum XLSXWriterError: Error, CustomStringConvertible {
 ///   32,767 UTF-16 units → truncated to that limit.
 /// - INT64 → number with format `#,##0` (builtin 3). Excel holds IEEE doubles: values above 2⁵³
 ///   lose precision there (Parquet/CSV keep them exact).
-/// - DOUBLE → number, general format; columns whose name ends with `_usd` use `0.000000`.
+/// - DOUBLE → number; the format follows the column name (`Style.forDouble`): `*_usd`
+///   `$#,##0.000000`, `*usd_per_mtok` `$#,##0.000`, `*_pct` a signed percentage, `*_rate` `0.0%`,
+///   `*_ms*` `#,##0.0`, else general.
 ///   Written as the shortest round-trip decimal, so sums match the Parquet file.
 /// - DATE → serial number (days since 1899-12-30, 1900 date system) with format `yyyy-mm-dd`;
 ///   TIMESTAMP → serial with the time of day as the fraction, in **UTC**, format
