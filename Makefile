@@ -15,7 +15,7 @@ FUZZ_SECONDS ?= 600
 FUZZ_CI_SECONDS ?= 12
 FUZZ_FLAGS := -Xswiftc -sanitize=fuzzer,address -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld
 
-.PHONY: help deps venv build run test parity bench bench-quick lint clean fuzz fuzz-build fuzz-ci
+.PHONY: help deps browser venv build run test parity bench bench-quick lint clean fuzz fuzz-build fuzz-ci
 
 help: ## Show this help.
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
@@ -29,6 +29,11 @@ deps: ## Install the system packages the build needs (zlib1g-dev, libzstd-dev) w
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
+
+browser: ## Install Debian's chromium (headless, for the report.html tests) when missing.
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \
+	  echo "installing: chromium"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
 
 venv: $(VENV)/.ready ## Create the Python environment for the output checks (pyarrow, DuckDB, openpyxl).
 
@@ -44,7 +49,7 @@ run: build ## Run the main job on SampleLogs/, writing the summaries to out/.
 	$(RELEASE_BIN) run SampleLogs --out out --state out-state.sqlite
 	@echo "summaries written to out/"
 
-test: deps venv ## Build and run all tests (Swift unit tests, the acceptance and output checks, then make fuzz-ci).
+test: deps venv browser ## Build and run all tests (Swift unit tests, the acceptance and output checks, then make fuzz-ci).
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	FACTORYLOG_BIN=$(DEBUG_BIN) $(PY) -m pytest -q Tests/acceptance

@@ -16,10 +16,11 @@ import Foundation
 /// `out` does not exist; readers never see a half-written folder.
 public enum OutputFolder {
     /// The files an output folder may hold: what factorylog writes (`<table>.parquet`,
-    /// `<table>.csv`, `summary.xlsx`, the manifest). A folder holding anything else (a subfolder,
+    /// `<table>.csv`, `summary.xlsx`, `report.html`, the manifest). A folder holding anything else (a subfolder,
     /// a state file, logs, notes) is not replaced: it is someone's folder, not ours.
     static func isOutputFile(_ name: String) -> Bool {
-        name.hasSuffix(".parquet") || name.hasSuffix(".csv") || name == "summary.xlsx" || name == ".factorylog-manifest.json"
+        name.hasSuffix(".parquet") || name.hasSuffix(".csv") || name == "summary.xlsx" || name == "report.html"
+            || name == ".factorylog-manifest.json"
     }
 
     /// Checks before a run that `out` can take the summaries: absent, or a folder (or a symlink
@@ -124,15 +125,18 @@ public struct ReportOptions: Sendable {
     public var writeXLSX: Bool
     /// Whether to write `<table>.csv`.
     public var writeCSV: Bool
+    /// Whether to write `report.html` (`HTMLReport`).
+    public var writeHTML: Bool
 
     public init(codec: ParquetCodec = .zstd, keyValueMetadata: [(String, String)] = [], createdBy: String,
-                rowGroupRows: Int = 65_536, writeXLSX: Bool = true, writeCSV: Bool = true) {
+                rowGroupRows: Int = 65_536, writeXLSX: Bool = true, writeCSV: Bool = true, writeHTML: Bool = true) {
         self.codec = codec
         self.keyValueMetadata = keyValueMetadata
         self.createdBy = createdBy
         self.rowGroupRows = rowGroupRows
         self.writeXLSX = writeXLSX
         self.writeCSV = writeCSV
+        self.writeHTML = writeHTML
     }
 }
 
@@ -197,6 +201,18 @@ public final class ReportWriter {
         xlsx?.submit { try $0.reuseSheet(schema) }
     }
 
+    /// Makes the workbook's first sheet the `Overview` of `usage` (a `usage_daily` batch,
+    /// `XLSXOverview`), with the time zone and prices of the options' metadata.
+    public func setOverview(usage: TableBatch) {
+        let meta = HTMLReportMeta(options.keyValueMetadata)
+        xlsx?.submit { $0.setOverview(XLSXOverview.sheet(usage: usage, meta: meta)) }
+    }
+
+    /// Keeps the previous workbook's `Overview` sheet (`finish(base:)` must name it).
+    func reuseOverview() {
+        xlsx?.submit { $0.reuseOverview() }
+    }
+
     /// Appends one batch of the open table to every output.
     public func append(_ batch: TableBatch) throws {
         guard tableOpen, let p = parquet else { throw XLSXWriterError.misuse("append without beginTable") }
@@ -229,12 +245,16 @@ public final class ReportWriter {
     public static func write(_ tables: [TableBatch], to out: String, options: ReportOptions) throws {
         try OutputFolder.write(to: out) { dir in
             let w = try ReportWriter(directory: dir, options: options)
+            if let usage = tables.first(where: { $0.schema.name == XLSXOverview.usageTable }) { w.setOverview(usage: usage) }
             for t in tables {
                 try w.beginTable(t.schema)
                 try w.append(t)
                 try w.endTable()
             }
             try w.finish()
+            if options.writeHTML {
+                try writePage(HTMLReport.render(tables, meta: HTMLReportMeta(options.keyValueMetadata)), to: dir + "/" + HTMLReport.fileName)
+            }
         }
     }
 }

@@ -48,6 +48,9 @@ struct OutputManifest: Codable, Equatable {
     var tables: [Table]
     /// `summary.xlsx`, nil when none was written.
     var workbook: Stamp?
+    /// `report.html`, nil when none was written (a manifest of an earlier version has none: the
+    /// page is then written, its sections rendered anew).
+    var report: Stamp?
 
     /// A file's size (bytes) and modification time (ns since the epoch): a file changed in place
     /// after the export no longer matches (hard links share both with the file they link).
@@ -77,6 +80,10 @@ extension ReportOptions {
     /// Everything of the options that changes the bytes written.
     var digest: String {
         var parts = ["codec=\(codec)", "rows=\(rowGroupRows)", "xlsx=\(writeXLSX)", "csv=\(writeCSV)", "by=\(createdBy)"]
+        if writeHTML { parts.append("html=true") }
+        // The workbook's layout: 2 = an Overview sheet first, formats, filters and print setup
+        // (sheets of an earlier layout are not taken over).
+        if writeXLSX { parts.append("xlsxLayout=2") }
         for (k, v) in keyValueMetadata { parts.append("\(k)=\(v)") }
         return parts.joined(separator: "\u{1F}")
     }
@@ -118,7 +125,15 @@ extension ReportWriter {
                 reusable[i] = Set(p.files.keys) == Set(names) && names.allSatisfy { stamp(out + "/" + $0) == p.files[$0] }
             }
         }
-        if !reusable.isEmpty && reusable.allSatisfy({ $0 }) {
+        // The page's sections are taken over from the previous page when the tables they read
+        // have the same digests (`HTMLReport`), under the same options.
+        let reportPath = out + "/" + HTMLReport.fileName
+        var previousPage: String? = nil
+        if options.writeHTML, let previous, previous.options == optionsDigest, let r = previous.report, stamp(reportPath) == r {
+            previousPage = try? String(contentsOfFile: reportPath, encoding: .utf8)
+        }
+        let pageUnchanged = !options.writeHTML || previousPage != nil
+        if !reusable.isEmpty && reusable.allSatisfy({ $0 }) && pageUnchanged {
             result.reused = tables.map(\.schema.name)
             result.untouched = true
             return result
@@ -127,13 +142,18 @@ extension ReportWriter {
         try OutputFolder.write(to: out) { dir in
             let w = try ReportWriter(directory: dir, options: options)
             var manifest = OutputManifest(options: optionsDigest, tables: [])
+            var forPage: [String: TableBatch] = [:]
+            let pageTables = options.writeHTML ? HTMLReport.tableNames : []
             for (i, t) in tables.enumerated() {
                 if reusable[i] {
                     for f in files(of: t.schema.name) { try linkOrCopy(out + "/" + f, dir + "/" + f) }
                     w.reuseSheet(t.schema)
+                    if t.schema.name == XLSXOverview.usageTable { w.reuseOverview() }
                     result.reused.append(t.schema.name)
                 } else {
                     let batch = try t.build()
+                    if pageTables.contains(t.schema.name) { forPage[t.schema.name] = batch }
+                    if t.schema.name == XLSXOverview.usageTable { w.setOverview(usage: batch) }
                     try w.beginTable(t.schema)
                     try w.append(batch)
                     try w.endTable()
@@ -145,9 +165,32 @@ extension ReportWriter {
             }
             try w.finish(base: out + "/" + workbookName)
             if options.writeXLSX { manifest.workbook = stamp(dir + "/" + workbookName) }
+            if options.writeHTML {
+                var digests: [String: String?] = [:]
+                var pending: [String: PendingTable] = [:]
+                for t in tables {
+                    digests[t.schema.name] = t.digest
+                    pending[t.schema.name] = t
+                }
+                let page = try HTMLReport.render(meta: HTMLReportMeta(options.keyValueMetadata), digests: digests, previous: previousPage) { name in
+                    // A table taken over is built only when a section reading it changed.
+                    if let b = forPage[name] { return b }
+                    return try pending[name]?.build()
+                }
+                try writePage(page, to: dir + "/" + HTMLReport.fileName)
+                manifest.report = stamp(dir + "/" + HTMLReport.fileName)
+            }
             try manifest.write(in: dir)
         }
         return result
+    }
+
+    /// Writes `report.html`.
+    /// - Throws: `ReportIOError`.
+    static func writePage(_ page: String, to path: String) throws {
+        let sink = try FileSink(path: path)
+        try sink.append { $0.append(contentsOf: page.utf8) }
+        try sink.close()
     }
 
     /// A hard link to `from` at `to` (outputs are never changed in place, so the two names can

@@ -10,7 +10,7 @@ struct StateOptions: ParsableArguments {
     @Option(help: "The SQLite state file that makes nightly runs incremental.")
     var state: String = "factorylog-state.sqlite"
 
-    @Option(help: "The report time zone, an IANA name such as Europe/Berlin (day buckets follow it, DST included); run defaults to UTC, report and trend to the state's.")
+    @Option(help: "The report time zone, an IANA name such as Europe/Berlin (day buckets follow it, DST included). run defaults to UTC and records it in the state; report and trend use the state's zone and accept only that one (the days are bucketed when the events are read).")
     var tz: String?
 
     /// The calendar for `run`: `--tz`, else UTC.
@@ -32,6 +32,15 @@ struct StateOptions: ParsableArguments {
             Console.error("\(error)")
             throw ExitCode(2)
         }
+        if let tz { _ = try Self.calendar(tz) }  // an unknown zone is a usage error first
+        if let tz, let recorded, tz != recorded {
+            // The state holds day buckets, not events: another zone cannot be made from them.
+            Console.error(
+                "the state \(state) has its days in --tz \(recorded); report and trend cannot re-bucket them into \(tz) "
+                    + "(that needs the events, which the state does not keep). Leave --tz out (or give \(recorded)), or build a state in \(tz): "
+                    + "`factorylog run LOGS --tz \(tz) --state NEW.sqlite` (or --rebuild on this state) reads the logs again.")
+            throw ExitCode(2)
+        }
         return try Self.calendar(tz ?? recorded ?? "UTC")
     }
 
@@ -39,7 +48,7 @@ struct StateOptions: ParsableArguments {
         do {
             return try ReportCalendar(timeZone: name)
         } catch {
-            throw ValidationError("Unknown time zone '\(name)'. Use an IANA name such as UTC, Europe/Berlin or America/Los_Angeles.")
+            throw ValidationError("--tz: unknown time zone '\(name)'. Use an IANA name such as UTC, Europe/Berlin or America/Los_Angeles.")
         }
     }
 }
@@ -114,7 +123,7 @@ struct PricingOptions: ParsableArguments {
                 let layer = try PriceTable(contentsOf: file)
                 table = table.map { $0.overlaid(with: layer) } ?? layer
             } catch {
-                throw ValidationError("Cannot load the price table '\(file)': \(error). Pass a LiteLLM-format JSON file with --prices.")
+                throw ValidationError("--prices '\(file)': cannot load the price table: \(error). Pass a LiteLLM-format JSON file with --prices.")
             }
         }
         var aliases: ModelAliases? = nil
@@ -122,7 +131,7 @@ struct PricingOptions: ParsableArguments {
             do {
                 aliases = try ModelAliases(contentsOf: modelAliases)
             } catch {
-                throw ValidationError("Cannot load --model-aliases '\(modelAliases)': \(error). It must be a JSON object of name → price key.")
+                throw ValidationError("--model-aliases '\(modelAliases)': cannot load it: \(error). It must be a JSON object of name → price key.")
             }
         }
         guard let table else { throw ValidationError("no price table") }

@@ -73,22 +73,26 @@ enum SummaryText {
         if s.unpricedRequests > 0 {
             lines.append("unpriced  \(group(s.unpricedRequests)) requests on \(s.unpricedModels) model(s): see unpriced_models (add --model-aliases or --prices)")
         }
+        // One name column for the three lists, as wide as their longest name (at least 36), so
+        // the numbers stay aligned whatever the model names.
+        let names = s.topModels.map(\.model) + s.slowestModels.map(\.model) + s.leastStableTools.map(\.tool)
+        let width = max(36, names.map(\.count).max() ?? 0)
         if !s.topModels.isEmpty {
             lines.append("top models by cost:")
             for m in s.topModels {
-                lines.append("  " + m.model.padded(36) + String(format: " $%10.4f  ", m.costUSD) + group(m.requests) + " requests")
+                lines.append("  " + m.model.padded(width) + String(format: " $%10.4f  ", m.costUSD) + group(m.requests) + " requests")
             }
         }
         if !s.slowestModels.isEmpty {
             lines.append("p95 latency (slowest):")
             for m in s.slowestModels {
-                lines.append("  " + m.model.padded(36) + String(format: " %8.0f ms  ", m.p95Ms) + "(\(group(m.timedRequests)) timed, \(m.source))")
+                lines.append("  " + m.model.padded(width) + String(format: " %8.0f ms  ", m.p95Ms) + "(\(group(m.timedRequests)) timed, \(m.source))")
             }
         }
         if !s.leastStableTools.isEmpty {
             lines.append("least stable tools:")
             for t in s.leastStableTools {
-                lines.append("  " + t.tool.padded(36) + String(format: " %5.1f%% errors  ", t.errorRate * 100) + "\(group(t.calls)) calls, \(group(t.retries)) retries (\(t.source))")
+                lines.append("  " + t.tool.padded(width) + String(format: " %5.1f%% errors  ", t.errorRate * 100) + "\(group(t.calls)) calls, \(group(t.retries)) retries (\(t.source))")
             }
         }
         if !s.denialsByReason.isEmpty {
@@ -98,7 +102,7 @@ enum SummaryText {
         if !problems.isEmpty {
             lines.append("problems: \(problems.count) file(s) partial or failed: see ingest_files")
         }
-        lines.append("written   \(out)/ (Parquet, CSV, summary.xlsx)")
+        lines.append("written   \(out)/ (Parquet, CSV, summary.xlsx, report.html)")
         return lines.joined(separator: "\n")
     }
 

@@ -21,7 +21,7 @@ extension FactoryLog {
         @OptionGroup var pricing: PricingOptions
 
         func run() async throws {
-            let pricer = try pricing.pricer()
+            let pricer = try UsageErrors.checked(Self.self) { try pricing.pricer() }
             var text = "price table \(pricer.snapshotID)\n"
             var unpriced = 0
             for model in models {

@@ -20,7 +20,7 @@ extension FactoryLog {
         var pricesID: String = "state"
 
         func run() async throws {
-            let calendar = try stateOptions.calendarOfExistingState()
+            let calendar = try UsageErrors.checked(Self.self) { try stateOptions.calendarOfExistingState() }
             let (since, until) = try window.days()
             let range: ClosedRange<Int32>? = (since == nil && until == nil) ? nil : (since ?? .min)...(until ?? .max)
             do {

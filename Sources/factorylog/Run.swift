@@ -25,20 +25,23 @@ extension FactoryLog {
         @OptionGroup var window: WindowOptions
         @OptionGroup var pricing: PricingOptions
 
-        @Option(help: "Files decoded at once; the default is the number of active processors.")
+        @Option(parsing: .unconditional, help: "Files decoded at once; the default is the number of active processors.")
         var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
         @Option(help: "Read every file as this format instead of detecting it: litellm, kong, bedrock, otel, claude_code, codex, envoy, azure_apim, azure_openai, gemini_cli or gemini_cli_telemetry.")
         var format: LogFormat?
 
-        @Option(help: "Longer lines are skipped and counted (bytes).")
+        @Option(parsing: .unconditional, help: "Longer lines are skipped and counted (bytes).")
         var maxLineBytes: Int = 64 << 20
 
-        @Option(help: "Days a de-duplication key is remembered across runs.")
+        @Option(parsing: .unconditional, help: "Days a de-duplication key is remembered across runs.")
         var dedupDays: Int = 7
 
         @Flag(help: "Exit non-zero when any file is partial or failed, in this run or unchanged since an earlier one.")
         var strict = false
+
+        @Flag(help: "Print the end-of-run summary as one JSON object on stdout instead of text (shape: docs/json.md); --quiet does not silence it.")
+        var json = false
 
         @Flag(help: "Erase the state file and start a new state in it, re-reading every input (after changing --tz, or to replace an empty or damaged state on purpose).")
         var rebuild = false
@@ -47,13 +50,13 @@ extension FactoryLog {
             if inputs.isEmpty { throw ValidationError("Name at least one log file, folder or glob pattern to read, e.g. `factorylog run logs/`.") }
             if jobs < 1 { throw ValidationError("--jobs must be at least 1.") }
             if maxLineBytes < 1024 { throw ValidationError("--max-line-bytes must be at least 1024.") }
-            if dedupDays < 0 { throw ValidationError("--dedup-days must be 0 or more.") }
+            if dedupDays < 0 { throw ValidationError("--dedup-days must be 0 or more (got \(dedupDays)).") }
             _ = try window.days()
         }
 
         func run() async throws {
-            let calendar = try stateOptions.calendar()
-            let pricer = try pricing.pricer()
+            let calendar = try UsageErrors.checked(Self.self) { try stateOptions.calendar() }
+            let pricer = try UsageErrors.checked(Self.self) { try pricing.pricer() }
             var plan = RunPlan(
                 inputs: inputs, format: format, calendar: calendar, pricer: pricer,
                 costSource: pricing.costSource.value, jobs: jobs, statePath: stateOptions.state)
@@ -69,7 +72,7 @@ extension FactoryLog {
                 Console.error("--out \(error)")
                 throw ExitCode(2)
             }
-            let progress = ProgressLine(enabled: !output.quiet)
+            let progress = ProgressLine(enabled: !output.quiet && !json)
             let started = Date()
             let outcome: RunOutcome
             do {
@@ -116,7 +119,7 @@ extension FactoryLog {
                 throw ExitCode(1)
             }
 
-            if !output.quiet {
+            if !output.quiet || json {
                 let aggregates: Aggregates
                 do {
                     aggregates = try outcome.state.aggregates()
@@ -124,7 +127,12 @@ extension FactoryLog {
                     Console.error(error.description)
                     throw ExitCode(2)
                 }
-                Console.out(SummaryText.render(outcome: outcome, aggregates: aggregates, out: output.out, elapsed: Date().timeIntervalSince(started)))
+                let elapsed = Date().timeIntervalSince(started)
+                if json {
+                    Console.out(RunJSON.render(outcome: outcome, aggregates: aggregates, out: output.out, elapsed: elapsed).rendered())
+                } else {
+                    Console.out(SummaryText.render(outcome: outcome, aggregates: aggregates, out: output.out, elapsed: elapsed))
+                }
             }
             let impossible = outcome.state.loaded?.impossibleTotals()
             if let message = impossible?.message { Console.error("warning: " + message) }

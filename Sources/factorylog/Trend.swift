@@ -12,15 +12,18 @@ extension FactoryLog {
 
         @OptionGroup var stateOptions: StateOptions
 
-        @Option(help: "How many ISO weeks to show.")
+        @Option(parsing: .unconditional, help: "How many ISO weeks to show.")
         var weeks: Int = 8
+
+        @Flag(help: "Print the weeks' cost_weekly rows as one JSON object instead of text (shape: docs/json.md).")
+        var json = false
 
         func validate() throws {
             if weeks < 1 { throw ValidationError("--weeks must be at least 1.") }
         }
 
         func run() async throws {
-            let calendar = try stateOptions.calendarOfExistingState()
+            let calendar = try UsageErrors.checked(Self.self) { try stateOptions.calendarOfExistingState() }
             let aggregates: Aggregates
             do {
                 let store = try StateStore(path: stateOptions.state, timeZone: calendar.identifier, rebuild: false)
@@ -31,7 +34,11 @@ extension FactoryLog {
                 throw ExitCode(2)
             }
             if let message = aggregates.impossibleTotals().message { Console.error("warning: " + message) }
-            Console.out(TrendText.render(aggregates, weeks: weeks))
+            if json {
+                Console.out(TrendJSON.render(aggregates, weeks: weeks, timeZone: calendar.identifier).rendered())
+            } else {
+                Console.out(TrendText.render(aggregates, weeks: weeks))
+            }
         }
     }
 }

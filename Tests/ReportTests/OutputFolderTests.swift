@@ -46,7 +46,7 @@ import Testing
         #expect(try String(contentsOfFile: out, encoding: .utf8) == "keep")
     }
 
-    /// ReportWriter writes <table>.parquet, <table>.csv and summary.xlsx for every table.
+    /// ReportWriter writes <table>.parquet, <table>.csv and summary.xlsx for every table, and report.html.
     @Test func reportWriterFiles() throws {
         let dir = try makeTempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -56,7 +56,7 @@ import Testing
                                 TableBatch(schema: s2, columns: [.int64([])])],
                                to: dir + "/out", options: ReportOptions(createdBy: "factorylog version 0.1.0 (build t)"))
         let files = try FileManager.default.contentsOfDirectory(atPath: dir + "/out").sorted()
-        #expect(files == ["empty.csv", "empty.parquet", "summary.xlsx", "usage_daily.csv", "usage_daily.parquet"])
+        #expect(files == ["empty.csv", "empty.parquet", "report.html", "summary.xlsx", "usage_daily.csv", "usage_daily.parquet"])
         #expect(String(decoding: readBytes(dir + "/out/usage_daily.csv"), as: UTF8.self) == "cost_usd\r\n0.5\r\n")
     }
 }

@@ -314,7 +314,7 @@ def test_xlsx_types_values_and_sums(run_1000):
                 assert c.value is None, (r, name)
             else:
                 assert c.data_type == "n" and c.value == v and type(c.value) in (int, float), (r, name, c.value)
-        assert cells["cost_usd"].number_format == "0.000000"
+        assert cells["cost_usd"].number_format == "$#,##0.000000"  # dollars, six decimals (issue 12)
         assert cells["all_null"].value is None
         lab = exp["label"][r]
         if lab is None:

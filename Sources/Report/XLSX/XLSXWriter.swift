@@ -24,8 +24,10 @@ public enum XLSXWriterError: Error, CustomStringConvertible {
 /// `xl/worksheets/sheetN.xml`; members dated 1980-01-31 00:00 (as XlsxWriter does) and deflated.
 ///
 /// One sheet per table, named after the table (characters `[]:*?/\` replaced by `_`, at most 31
-/// characters, made unique ignoring case). Row 1 holds the column names in bold and is frozen.
-/// Cells are typed:
+/// characters, made unique ignoring case), after an optional first `Overview` sheet
+/// (`setOverview`, `XLSXOverview`). Row 1 holds the column names in bold, is frozen, carries an
+/// autofilter over the rows and is printed on every page (`_xlnm.Print_Titles`); sheets print
+/// landscape, fit to the page width. Cells are typed:
 /// - STRING → inline string (`t="inlineStr"`): never a formula, so `=HYPERLINK(…)` and `0042`
 ///   stay text; no `'` is added (`§5`). XML-escaped; characters illegal in XML 1.0 (C0 controls
 ///   other than TAB/LF/CR, U+FFFE, U+FFFF) are dropped; CR is written as `&#13;` so parsers keep
@@ -33,7 +35,9 @@ public enum XLSXWriterError: Error, CustomStringConvertible {
 ///   32,767 UTF-16 units → truncated to that limit.
 /// - INT64 → number with format `#,##0` (builtin 3). Excel holds IEEE doubles: values above 2⁵³
 ///   lose precision there (Parquet/CSV keep them exact).
-/// - DOUBLE → number, general format; columns whose name ends with `_usd` use `0.000000`.
+/// - DOUBLE → number; the format follows the column name (`Style.forDouble`): `*_usd`
+///   `$#,##0.000000`, `*usd_per_mtok` `$#,##0.000`, `*_pct` a signed percentage, `*_rate` `0.0%`,
+///   `*_ms*` `#,##0.0`, else general.
 ///   Written as the shortest round-trip decimal, so sums match the Parquet file.
 /// - DATE → serial number (days since 1899-12-30, 1900 date system) with format `yyyy-mm-dd`;
 ///   TIMESTAMP → serial with the time of day as the fraction, in **UTC**, format
@@ -64,6 +68,11 @@ public final class XLSXWriter {
     private var current: SheetState?
     private var closed = false
     private var usedNames: Set<String> = []
+    /// The `Overview` sheet (`XLSXOverview`), written before the table sheets when set.
+    private var overview: FinishedSheet?
+
+    /// Name of the first sheet when `setOverview` or `reuseOverview` is used.
+    public static let overviewName = "Overview"
 
     private struct FinishedSheet {
         var name: String
@@ -128,8 +137,24 @@ public final class XLSXWriter {
         sheets.append(FinishedSheet(name: uniqueSheetName(schema.name), head: [], bodyPath: "", bodyLength: 0, tail: [], reused: true))
     }
 
+    /// Makes `xml` (a whole worksheet part, `XLSXOverview.sheet`) the workbook's first sheet,
+    /// named `Overview`.
+    public func setOverview(_ xml: [UInt8]) {
+        usedNames.insert(Self.overviewName.lowercased())
+        overview = FinishedSheet(name: Self.overviewName, head: xml, bodyPath: "", bodyLength: 0, tail: [])
+    }
+
+    /// Keeps the first sheet, `Overview`, as the `base` workbook of `close(base:)` has it.
+    public func reuseOverview() {
+        usedNames.insert(Self.overviewName.lowercased())
+        overview = FinishedSheet(name: Self.overviewName, head: [], bodyPath: "", bodyLength: 0, tail: [], reused: true)
+    }
+
+    /// Every sheet in workbook order: the overview (if any), then one per table.
+    private var allSheets: [FinishedSheet] { (overview.map { [$0] } ?? []) + sheets }
+
     /// True when any sheet so far was added with `reuseSheet`.
-    public var reusesSheets: Bool { sheets.contains { $0.reused } }
+    public var reusesSheets: Bool { allSheets.contains { $0.reused } }
 
     /// Writes one whole sheet from `batches` (all of `schema`).
     public func addSheet(_ schema: TableSchema, _ batches: [TableBatch]) throws {
@@ -155,7 +180,7 @@ public final class XLSXWriter {
             try closeOnBase(base)
             return
         }
-        if sheets.isEmpty {
+        if allSheets.isEmpty {
             // A workbook needs at least one sheet (ECMA-376 Part 1 §18.2.20 `sheets`).
             try beginSheet(TableSchema(name: "empty", columns: []))
             try endSheet()
@@ -184,7 +209,7 @@ public final class XLSXWriter {
             try add("xl/workbook.xml", workbook())
             try add("xl/_rels/workbook.xml.rels", workbookRels())
             try add("xl/styles.xml", Self.styles)
-            for (i, sheet) in sheets.enumerated() {
+            for (i, sheet) in allSheets.enumerated() {
                 try addSheetEntry(archive, "xl/worksheets/sheet\(i + 1).xml", sheet, date)
             }
         } catch let e as ReportIOError {
@@ -210,7 +235,7 @@ public final class XLSXWriter {
         }
         let date = Self.memberDate
         do {
-            for (i, sheet) in sheets.enumerated() where !sheet.reused {
+            for (i, sheet) in allSheets.enumerated() where !sheet.reused {
                 let member = "xl/worksheets/sheet\(i + 1).xml"
                 if let old = archive[member] { try archive.remove(old) }
                 try addSheetEntry(archive, member, sheet, date)
@@ -223,8 +248,10 @@ public final class XLSXWriter {
     }
 
     private func addSheetEntry(_ archive: Archive, _ name: String, _ sheet: FinishedSheet, _ date: Date) throws {
-        guard let body = fopen(sheet.bodyPath, "rb") else { throw ReportIOError(sheet.bodyPath, "open") }
-        defer { fclose(body) }
+        // A sheet written whole in `head` (the overview) has no body file.
+        let body = sheet.bodyPath.isEmpty ? nil : fopen(sheet.bodyPath, "rb")
+        guard sheet.bodyPath.isEmpty || body != nil else { throw ReportIOError(sheet.bodyPath, "open") }
+        defer { if let body { fclose(body) } }
         let head = sheet.head, tail = sheet.tail
         let headLen = Int64(head.count), bodyLen = sheet.bodyLength
         let total = headLen + bodyLen + Int64(tail.count)
@@ -240,7 +267,7 @@ public final class XLSXWriter {
                 out.append(contentsOf: head[Int(pos)..<Int(e)])
                 pos = e
             }
-            if pos < end && pos < headLen + bodyLen {
+            if pos < end && pos < headLen + bodyLen, let body {
                 let e = min(end, headLen + bodyLen)
                 let n = Int(e - pos)
                 var chunk = [UInt8](repeating: 0, count: n)
@@ -306,7 +333,7 @@ public final class XLSXWriter {
         s += "<Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/>"
         s += "<Default Extension=\"xml\" ContentType=\"application/xml\"/>"
         s += "<Override PartName=\"/xl/workbook.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/>"
-        for i in sheets.indices {
+        for i in allSheets.indices {
             s += "<Override PartName=\"/xl/worksheets/sheet\(i + 1).xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/>"
         }
         s += "<Override PartName=\"/xl/styles.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml\"/>"
@@ -324,20 +351,32 @@ public final class XLSXWriter {
         s += "<workbook xmlns=\"\(Self.mainNS)\" xmlns:r=\"\(Self.relNS)\">"
         s += "<bookViews><workbookView xWindow=\"240\" yWindow=\"15\" windowWidth=\"16095\" windowHeight=\"9660\"/></bookViews>"
         s += "<sheets>"
-        for (i, sh) in sheets.enumerated() {
+        for (i, sh) in allSheets.enumerated() {
             s += "<sheet name=\"\(Self.attributeEscaped(sh.name))\" sheetId=\"\(i + 1)\" r:id=\"rId\(i + 1)\"/>"
         }
-        s += "</sheets></workbook>"
+        s += "</sheets>"
+        // Each table sheet prints its header row on every page (`_xlnm.Print_Titles`, ECMA-376
+        // Part 1 §18.2.6); whole rows, so the name does not depend on the sheet's length.
+        let titled = allSheets.enumerated().filter { overview == nil || $0.offset > 0 }
+        if !titled.isEmpty {
+            s += "<definedNames>"
+            for (i, sh) in titled {
+                let quoted = "'" + sh.name.replacingOccurrences(of: "'", with: "''") + "'"
+                s += "<definedName name=\"_xlnm.Print_Titles\" localSheetId=\"\(i)\">\(Self.attributeEscaped(quoted))!$1:$1</definedName>"
+            }
+            s += "</definedNames>"
+        }
+        s += "</workbook>"
         return s
     }
 
     private func workbookRels() -> String {
         var s = Self.xmlDecl
         s += "<Relationships xmlns=\"\(Self.pkgRelNS)\">"
-        for i in sheets.indices {
+        for i in allSheets.indices {
             s += "<Relationship Id=\"rId\(i + 1)\" Type=\"\(Self.relNS)/worksheet\" Target=\"worksheets/sheet\(i + 1).xml\"/>"
         }
-        s += "<Relationship Id=\"rId\(sheets.count + 1)\" Type=\"\(Self.relNS)/styles\" Target=\"styles.xml\"/>"
+        s += "<Relationship Id=\"rId\(allSheets.count + 1)\" Type=\"\(Self.relNS)/styles\" Target=\"styles.xml\"/>"
         s += "</Relationships>"
         return s
     }
@@ -345,36 +384,71 @@ public final class XLSXWriter {
     /// Cell style indexes into `cellXfs` of `styles`.
     enum Style {
         static let header = 1, date = 2, dateTime = 3, usd = 4, integer = 5
+        static let usdPerMtok = 6, percentNumber = 7, ratio = 8, milliseconds = 9, usdCents = 10, title = 11
+
+        /// The number style of a DOUBLE column, from its contract name: `*_usd` dollars with six
+        /// decimals, `*usd_per_mtok` dollars with three, `*_pct` a signed percentage already in
+        /// percent, `*_rate` a 0–1 ratio shown as a percentage, `*_ms*` milliseconds with one
+        /// decimal; nil (general) otherwise.
+        static func forDouble(_ name: String) -> Int? {
+            if name.hasSuffix("_usd") { return usd }
+            if name.hasSuffix("usd_per_mtok") { return usdPerMtok }
+            if name.hasSuffix("_pct") { return percentNumber }
+            if name.hasSuffix("_rate") { return ratio }
+            if name.hasSuffix("_ms") || name.contains("_ms_") { return milliseconds }
+            return nil
+        }
     }
 
     /// Fonts (regular, bold), the two mandatory fills, one empty border, and cellXfs:
-    /// 0 default, 1 bold header, 2 `yyyy-mm-dd`, 3 `yyyy-mm-dd hh:mm:ss.000`, 4 `0.000000`,
-    /// 5 `#,##0` (builtin 3). Custom numFmt ids start at 164 (`tech/XLSX-CSV.md §3`).
+    /// 0 default, 1 bold header, 2 `yyyy-mm-dd`, 3 `yyyy-mm-dd hh:mm:ss.000`, 4 `$#,##0.000000`,
+    /// 5 `#,##0` (builtin 3), 6 `$#,##0.000`, 7 `+0.0" %";-0.0" %";0.0" %"` (a number already in
+    /// percent), 8 `0.0%` (a ratio), 9 `#,##0.0`, 10 `$#,##0.00` (overview totals), 11 bold 13 pt
+    /// (overview title). Custom numFmt ids start at 164 (`tech/XLSX-CSV.md §3`).
     static let styles = xmlDecl
         + "<styleSheet xmlns=\"\(mainNS)\">"
-        + "<numFmts count=\"3\">"
+        + "<numFmts count=\"8\">"
         + "<numFmt numFmtId=\"164\" formatCode=\"yyyy-mm-dd\"/>"
         + "<numFmt numFmtId=\"165\" formatCode=\"yyyy-mm-dd hh:mm:ss.000\"/>"
-        + "<numFmt numFmtId=\"166\" formatCode=\"0.000000\"/>"
+        + "<numFmt numFmtId=\"166\" formatCode=\"$#,##0.000000\"/>"
+        + "<numFmt numFmtId=\"167\" formatCode=\"$#,##0.000\"/>"
+        + "<numFmt numFmtId=\"168\" formatCode=\"+0.0&quot; %&quot;;-0.0&quot; %&quot;;0.0&quot; %&quot;\"/>"
+        + "<numFmt numFmtId=\"169\" formatCode=\"0.0%\"/>"
+        + "<numFmt numFmtId=\"170\" formatCode=\"#,##0.0\"/>"
+        + "<numFmt numFmtId=\"171\" formatCode=\"$#,##0.00\"/>"
         + "</numFmts>"
-        + "<fonts count=\"2\">"
+        + "<fonts count=\"3\">"
         + "<font><sz val=\"11\"/><name val=\"Calibri\"/><family val=\"2\"/></font>"
         + "<font><b/><sz val=\"11\"/><name val=\"Calibri\"/><family val=\"2\"/></font>"
+        + "<font><b/><sz val=\"13\"/><name val=\"Calibri\"/><family val=\"2\"/></font>"
         + "</fonts>"
         + "<fills count=\"2\"><fill><patternFill patternType=\"none\"/></fill><fill><patternFill patternType=\"gray125\"/></fill></fills>"
         + "<borders count=\"1\"><border><left/><right/><top/><bottom/><diagonal/></border></borders>"
         + "<cellStyleXfs count=\"1\"><xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\"/></cellStyleXfs>"
-        + "<cellXfs count=\"6\">"
+        + "<cellXfs count=\"12\">"
         + "<xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\"/>"
         + "<xf numFmtId=\"0\" fontId=\"1\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyFont=\"1\"/>"
         + "<xf numFmtId=\"164\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyNumberFormat=\"1\"/>"
         + "<xf numFmtId=\"165\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyNumberFormat=\"1\"/>"
         + "<xf numFmtId=\"166\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyNumberFormat=\"1\"/>"
         + "<xf numFmtId=\"3\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyNumberFormat=\"1\"/>"
+        + "<xf numFmtId=\"167\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyNumberFormat=\"1\"/>"
+        + "<xf numFmtId=\"168\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyNumberFormat=\"1\"/>"
+        + "<xf numFmtId=\"169\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyNumberFormat=\"1\"/>"
+        + "<xf numFmtId=\"170\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyNumberFormat=\"1\"/>"
+        + "<xf numFmtId=\"171\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyNumberFormat=\"1\"/>"
+        + "<xf numFmtId=\"0\" fontId=\"2\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyFont=\"1\"/>"
         + "</cellXfs>"
         + "<cellStyles count=\"1\"><cellStyle name=\"Normal\" xfId=\"0\" builtinId=\"0\"/></cellStyles>"
         + "<dxfs count=\"0\"/><tableStyles count=\"0\" defaultTableStyle=\"TableStyleMedium9\" defaultPivotStyle=\"PivotStyleLight16\"/>"
         + "</styleSheet>"
+
+    /// Page margins and landscape, fit-to-width printing with the sheet name and page number in
+    /// the footer; the header row repeats on each page through the workbook's `Print_Titles`.
+    static let printSetup = "<printOptions gridLines=\"0\"/>"
+        + "<pageMargins left=\"0.4\" right=\"0.4\" top=\"0.5\" bottom=\"0.6\" header=\"0.3\" footer=\"0.3\"/>"
+        + "<pageSetup orientation=\"landscape\" fitToWidth=\"1\" fitToHeight=\"0\"/>"
+        + "<headerFooter><oddFooter>&amp;C&amp;A, page &amp;P of &amp;N</oddFooter></headerFooter>"
 
     static func attributeEscaped(_ s: String) -> String {
         var out: [UInt8] = []
@@ -438,18 +512,19 @@ final class SheetState {
     private var intMax: [Int64]
     private var intMin: [Int64]
     private var doubleMagnitude: [Double]
-    /// Columns whose name ends with `_usd` (number format `0.000000`).
-    private let isUSD: [Bool]
+    /// Each DOUBLE column's number style (`XLSXWriter.Style.forDouble`).
+    private let doubleStyle: [Int?]
 
     init(schema: TableSchema, sink: FileSink) {
         self.schema = schema
         self.sink = sink
         letters = (0..<schema.columns.count).map { Array(SheetState.columnLetters($0).utf8) }
-        widths = schema.columns.map { $0.name.count + 2 }
+        // + 2 for the autofilter's drop-down button in the header cell
+        widths = schema.columns.map { $0.name.count + 4 }
         intMax = Array(repeating: 0, count: schema.columns.count)
         intMin = Array(repeating: 0, count: schema.columns.count)
         doubleMagnitude = Array(repeating: 0, count: schema.columns.count)
-        isUSD = schema.columns.map { $0.name.hasSuffix("_usd") }
+        doubleStyle = schema.columns.map { XLSXWriter.Style.forDouble($0.name) }
     }
 
     /// `A`…`Z`, `AA`…: the letters of the 0-based column `index`.
@@ -568,7 +643,7 @@ final class SheetState {
                 return
             }
             if v.magnitude > doubleMagnitude[ci] { doubleMagnitude[ci] = v.magnitude }
-            appendNumber(ci, row, style: isUSD[ci] ? XLSXWriter.Style.usd : nil, &out) { TextFormatting.appendDouble(v, to: &$0) }
+            appendNumber(ci, row, style: doubleStyle[ci], &out) { TextFormatting.appendDouble(v, to: &$0) }
         case .string(let a):
             guard let v = a[r] else { return }
             let n = v.utf8.count
@@ -615,7 +690,10 @@ final class SheetState {
         var h: [UInt8] = []
         h.append(contentsOf: XLSXWriter.xmlDecl.utf8)
         h.append(contentsOf: "<worksheet xmlns=\"\(XLSXWriter.mainNS)\" xmlns:r=\"\(XLSXWriter.relNS)\">".utf8)
+        // Printing: fit to the page width (`fitToPage` with `pageSetup fitToWidth=1 fitToHeight=0`).
+        h.append(contentsOf: "<sheetPr><pageSetUpPr fitToPage=\"1\"/></sheetPr>".utf8)
         let lastCol = ncol > 0 ? String(decoding: letters[ncol - 1], as: UTF8.self) : "A"
+        let lastColName = lastCol
         h.append(contentsOf: "<dimension ref=\"A1:\(lastCol)\(dataRows + 1)\"/>".utf8)
         h.append(contentsOf: "<sheetViews><sheetView workbookViewId=\"0\">".utf8)
         h.append(contentsOf: "<pane ySplit=\"1\" topLeftCell=\"A2\" activePane=\"bottomLeft\" state=\"frozen\"/>".utf8)
@@ -639,7 +717,11 @@ final class SheetState {
 
         var t = noteRow
         t.append(contentsOf: "</sheetData>".utf8)
-        t.append(contentsOf: "<pageMargins left=\"0.7\" right=\"0.7\" top=\"0.75\" bottom=\"0.75\" header=\"0.3\" footer=\"0.3\"/>".utf8)
+        if ncol > 0 {
+            // A filter on the header row over every data row (ECMA-376 Part 1 §18.3.1.2).
+            t.append(contentsOf: "<autoFilter ref=\"A1:\(lastColName)\(dataRows + 1)\"/>".utf8)
+        }
+        t.append(contentsOf: XLSXWriter.printSetup.utf8)
         t.append(contentsOf: "</worksheet>".utf8)
         return (h, t)
     }
@@ -653,7 +735,7 @@ final class SheetState {
             w = max(w, digits + digits / 3 + 2)
         case .double:
             let intDigits = doubleMagnitude[i] >= 1 ? Int(log10(doubleMagnitude[i])) + 1 : 1
-            w = max(w, c.name.hasSuffix("_usd") ? intDigits + 9 : min(14, intDigits + 10))
+            w = max(w, c.name.hasSuffix("_usd") ? intDigits + intDigits / 3 + 10 : min(16, intDigits + intDigits / 3 + 10))
         case .date: w = max(w, 12)
         case .timestampMillis: w = max(w, 25)
         case .string: break
