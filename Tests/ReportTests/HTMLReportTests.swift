@@ -14,7 +14,7 @@ import Testing
         func row(_ day: Int32, _ model: String, _ team: String, _ principal: String, _ req: Int64, _ tok: Int64, _ cost: Double) {
             b.append(row: [.date(day), .string("litellm"), .string("openai"), .string(model), .string(team), .string(principal),
                            .int64(req), .int64(0), .int64(0), .int64(0), .int64(tok), .int64(0), .int64(0), .int64(0), .int64(0), .int64(tok),
-                           .double(cost), .int64(0)])
+                           .double(cost), .int64(0), .string("")])  // end_user last
         }
         row(20_415, "gpt-4o", "a", "svc-1", 2, 1_000, 0.25)
         row(20_416, "gpt-4o", "a", "svc-1", 3, 500, 0.5)
