@@ -41,7 +41,8 @@ build: deps ## Build the release binary.
 	$(SWIFT) build -c release --product factorylog
 
 run: build ## Run the main job on SampleLogs/, writing the summaries to out/.
-	$(RELEASE_BIN) run SampleLogs --out out --state out-state.sqlite
+	$(RELEASE_BIN) run SampleLogs --out out --state out-state.sqlite \
+	  --placement SampleConfig/placement.csv --model-aliases SampleConfig/model-aliases.json --power-price 0.12 --pue 1.3
 	@echo "summaries written to out/"
 
 test: deps venv ## Build and run all tests (Swift unit tests, the acceptance and output checks, then make fuzz-ci).

@@ -58,6 +58,9 @@ struct EnergySettings {
     var pricer: Pricer?
     var digest = ""
 
+    /// The price key `model` resolves to (usage_daily's model name), or `model`.
+    func resolvedKey(_ model: String) -> String { pricer?.resolve(model).key ?? model }
+
     /// Atto-dollars per input and output token of `model` in the price table, or nil.
     func listPrice(_ model: String) -> (input: Int64, output: Int64)? {
         guard let price = pricer?.resolve(model).price, let i = price.base.input, let o = price.base.output else { return nil }

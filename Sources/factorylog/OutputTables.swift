@@ -37,7 +37,7 @@ enum OutputTables {
         let energyTable = PendingTable(schema: Tables.energyDailySchema, digest: digest.map { $0 + ";" + settings.digest }) {
             Tables.energyDaily(
                 try state.energy(), usage: try state.aggregates(), placement: settings.placement, calendar: settings.calendar,
-                pricing: settings.pricing, listPrice: settings.listPrice, window: window)
+                pricing: settings.pricing, listPrice: settings.listPrice, resolveKey: settings.resolvedKey, window: window)
         }
         let codec: ParquetCodec =
             switch output.parquetCodec {

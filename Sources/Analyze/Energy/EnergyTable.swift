@@ -138,11 +138,12 @@ extension Tables {
     /// Tokens of a row: its claiming server series' prompt + generation tokens (each series once,
     /// to the row it first claimed; a series that claimed no GPU makes its own row with no
     /// energy); where a model has no server series that day, the gateway's tokens of the same
-    /// model name (`gatewayTokens`: day → model → (prompt, generation)) are shared among its
+    /// model name, or of the price key it resolves to (`resolveKey`, as usage_daily names models;
+    /// `gatewayTokens`: day → model → (prompt, generation)), are shared among its
     /// rows in proportion to their energy.
     public static func energyRows(
         _ energy: EnergyAggregates, placement: [PlacementRule], calendar: ReportCalendar,
-        gatewayTokens: [Int32: [String: (Double, Double)]]
+        gatewayTokens: [Int32: [String: (Double, Double)]], resolveKey: (String) -> String = { $0 }
     ) -> [EnergyRow] {
         var rows: [RowKey: EnergyRow] = [:]
         let uuidRules = Dictionary(grouping: placement.filter { !$0.gpuUUID.isEmpty }, by: \.gpuUUID)
@@ -223,7 +224,7 @@ extension Tables {
             // gateway tokens where a model has no server series
             let dayRows = rows.keys.filter { $0.day == day && $0.model != unassignedModel && !modelsWithServer.contains($0.model) }
             for (model, keys) in Dictionary(grouping: dayRows, by: \.model) {
-                guard let (p, gtok) = gatewayTokens[day]?[model] else { continue }
+                guard let (p, gtok) = gatewayTokens[day]?[model] ?? gatewayTokens[day]?[resolveKey(model)] else { continue }
                 let total = keys.reduce(0.0) { $0 + rows[$1]!.joules }
                 for k in keys {
                     let w = total > 0 ? rows[k]!.joules / total : 1 / Double(keys.count)
@@ -252,11 +253,13 @@ extension Tables {
     /// energy_daily: one row per (day, host, model) (CONTRACT.md).
     public static func energyDaily(
         _ energy: EnergyAggregates, usage: Aggregates, placement: [PlacementRule], calendar: ReportCalendar,
-        pricing: EnergyPricing, listPrice: ListPriceLookup, window: ClosedRange<Int32>? = nil
+        pricing: EnergyPricing, listPrice: ListPriceLookup, resolveKey: (String) -> String = { $0 },
+        window: ClosedRange<Int32>? = nil
     ) -> TableBatch {
         var b = TableBuilder(energyDailySchema)
         let rows = energyRows(
-            energy.restricted(to: window), placement: placement, calendar: calendar, gatewayTokens: gatewayTokens(usage))
+            energy.restricted(to: window), placement: placement, calendar: calendar, gatewayTokens: gatewayTokens(usage),
+            resolveKey: resolveKey)
         for r in rows {
             let kwh = r.kwh
             let tokens = r.tokens
