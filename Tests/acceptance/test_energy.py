@@ -131,3 +131,19 @@ def test_without_placement_the_nvidia_smi_gpus_are_unassigned_never_dropped(tmp_
     # no host label in nvidia-smi logs: host empty; 0.2 kWh kept as (unassigned)
     assert abs(r[("", "(unassigned)")]["energy_kwh"] - 0.2) < 1e-12
     assert r[("", "(unassigned)")]["energy_cost_usd"] is None
+
+
+def test_trend_prints_tokens_per_kwh_by_week(tmp_path):
+    logs = inputs(tmp_path)
+    energy_run(tmp_path, logs)
+    p = subprocess.run([BIN, "trend", "--state", str(tmp_path / "state.sqlite"), "--placement", str(CONFIG / "placement.csv"),
+                        "--model-aliases", str(CONFIG / "model-aliases.json")], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    block = p.stdout.split("tokens per kWh of GPU energy by ISO week")[1].splitlines()
+    assert "2026-W48" in block[1]
+    by_model = {line.split()[0]: line.split()[1] for line in block[2:] if line.strip()}
+    # (576 000 + 6 000) tokens / ((2 157 000 + 180 000 + 720 000) J / 3.6e6) = 685 378 (unassigned energy counts in the total)
+    assert "685378" in block[2]
+    # 6 000 / 0.2 kWh; 576 000 / 0.599166… kWh
+    assert by_model["Qwen/Qwen2.5-7B-Instruct"] == "30000"
+    assert by_model["meta-llama/Llama-3.1-8B-Instruct"] == "961335"
