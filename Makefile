@@ -77,6 +77,7 @@ bench: deps venv ## Run the benchmarks: scanner and decompression throughput, th
 	$(SWIFT) build -c release --product factorylog
 	$(PY) Benchmarks/e2e.py
 	$(PY) Benchmarks/manyfiles.py $(BENCH_ARGS)
+	$(PY) Benchmarks/energy.py
 
 bench-quick: deps venv ## Quick many-file and archive benchmark on small corpora (manyfiles.py --quick).
 	$(SWIFT) build -c release --product factorylog
