@@ -10,7 +10,7 @@ DEBUG_BIN := .build/debug/factorylog
 
 FUZZ_BUILD := .build-fuzz
 FUZZ_BIN := $(FUZZ_BUILD)/debug/FactorylogFuzz
-FUZZ_TARGETS ?= scanner detect litellm kong bedrock otel claude_code codex
+FUZZ_TARGETS ?= scanner detect litellm kong bedrock otel claude_code codex metrics
 FUZZ_SECONDS ?= 600
 FUZZ_CI_SECONDS ?= 12
 FUZZ_FLAGS := -Xswiftc -sanitize=fuzzer,address -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld

@@ -17,11 +17,12 @@ import Ingest
 
 enum Target: String {
     case scanner, detect, litellm, kong, bedrock, otel, claudeCode = "claude_code", codex
+    case metrics  // issue 17: FuzzMetrics.swift
 }
 
 let target: Target = {
     guard let raw = getenv("FUZZ_TARGET").map({ String(cString: $0) }), let t = Target(rawValue: raw) else {
-        let message = "FactorylogFuzz: set FUZZ_TARGET to scanner, detect, litellm, kong, bedrock, otel, claude_code or codex\n"
+        let message = "FactorylogFuzz: set FUZZ_TARGET to scanner, detect, litellm, kong, bedrock, otel, claude_code, codex or metrics\n"
         _ = message.withCString { write(2, $0, strlen($0)) }
         exit(2)
     }
@@ -65,6 +66,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     case .otel: fuzzDecoder(.otel, bytes)
     case .claudeCode: fuzzDecoder(.claudeCode, bytes)
     case .codex: fuzzDecoder(.codex, bytes)
+    case .metrics: fuzzMetrics(bytes)
     }
     return 0
 }

@@ -181,3 +181,23 @@ struct EnergyTests {
         #expect(api[q] == nil)
     }
 }
+
+@Suite("Energy: impossible samples")
+struct EnergyBoundsTests {
+    @Test("a sample before 1970, from 2200 on, negative or not finite is malformed, not integrated")
+    func impossible() {
+        var b = MetricBatch()
+        _ = b.id(of: MetricSeries(kind: .powerWatts))
+        b.samples = [
+            MetricSample(series: 0, ms: -1, value: 100), MetricSample(series: 0, ms: 7_258_118_400_000, value: 100),
+            MetricSample(series: 0, ms: 1000, value: -5), MetricSample(series: 0, ms: 2000, value: .infinity),
+            MetricSample(series: 0, ms: 3000, value: 10), MetricSample(series: 0, ms: 4000, value: 10),
+        ]
+        var acc = EnergyAccumulator(calendar: try! ReportCalendar(timeZone: "UTC"))
+        acc.add(b)
+        let a = acc.finish()
+        #expect(acc.malformed == 4 && acc.used == 2)
+        // 10 W × 1 s = 10 J in slot 0 of day 0
+        #expect(a.gpus.values.first!.powerJ == [0: 10])
+    }
+}

@@ -340,9 +340,11 @@ public struct EnergyAccumulator {
     private var states: [SeriesState] = []
     private var contexts: [(gpu: GPUContext?, server: ServerContext?)] = []
     public private(set) var aggregates = EnergyAggregates()
-    /// Samples used and dropped over the file.
+    /// Samples used, and dropped as duplicates or out of order, over the file.
     public private(set) var used: Int64 = 0
     public private(set) var dropped: Int64 = 0
+    /// Samples with an impossible instant or value (counted with the malformed records).
+    public private(set) var malformed: Int64 = 0
     public private(set) var firstMs: Int64? = nil
     public private(set) var lastMs: Int64? = nil
 
@@ -380,8 +382,10 @@ public struct EnergyAccumulator {
         defer { states[i] = st }
         let t = smp.ms
         let v = smp.value
-        guard v.isFinite, v >= 0 else {
-            dropped += 1
+        // Defence in depth, as for log events: an instant before 1970 or from 2200 on, or a value no
+        // exporter writes (negative, not finite), is a malformed sample, never a day in year 3170.
+        guard v.isFinite, v >= 0, t >= 0, t < 7_258_118_400_000 else {
+            malformed += 1
             return
         }
         if st.lastMs == .min {

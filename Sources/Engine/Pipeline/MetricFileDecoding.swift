@@ -44,7 +44,8 @@ extension FileDecoder {
         record.bytesDecoded = result.bytesDecoded
         record.lines = Int64(batch.records)
         record.events = acc.used
-        record.malformedLines = Int64(batch.malformed)
+        let malformed = batch.malformed + Int(acc.malformed)
+        record.malformedLines = Int64(malformed)
         record.duplicateEvents = acc.dropped
         record.excludedEvents = Int64(batch.ignoredSamples)
         record.firstEventMs = acc.firstMs
@@ -54,7 +55,7 @@ extension FileDecoder {
         var problems: [String] = []
         if let e = result.streamError { problems.append(e) }
         if let e = batch.structureError { problems.append(e) }
-        if batch.malformed > 0 { problems.append("\(batch.malformed) malformed record(s) skipped") }
+        if malformed > 0 { problems.append("\(malformed) malformed record(s) skipped") }
         record.status = problems.isEmpty ? .ok : .partial
         if batch.records == 0 && batch.structureError != nil && result.streamError == nil {
             record.status = .failed

@@ -192,6 +192,9 @@ struct _MetricLines {
             if chunk[i] == 0x0A {
                 if dropping {
                     dropping = false
+                } else if carry.count + (i - start) > maxLine {
+                    oversized += 1
+                    carry.removeAll(keepingCapacity: true)
                 } else if carry.isEmpty {
                     emit(UnsafeRawBufferPointer(rebasing: chunk[start..<i]), body)
                 } else {
@@ -204,11 +207,12 @@ struct _MetricLines {
             i += 1
         }
         if start < n && !dropping {
-            carry.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[start..<n]))
-            if carry.count > maxLine {
+            if carry.count + (n - start) > maxLine {
                 carry.removeAll(keepingCapacity: false)
                 dropping = true
                 oversized += 1
+            } else {
+                carry.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[start..<n]))
             }
         }
     }
