@@ -10,7 +10,7 @@ DEBUG_BIN := .build/debug/factorylog
 
 FUZZ_BUILD := .build-fuzz
 FUZZ_BIN := $(FUZZ_BUILD)/debug/FactorylogFuzz
-FUZZ_TARGETS ?= scanner detect litellm kong bedrock otel claude_code codex envoy azure_apim azure_openai gemini_cli gemini_cli_telemetry
+FUZZ_TARGETS ?= scanner detect litellm kong bedrock otel claude_code codex envoy azure_apim azure_openai gemini_cli gemini_cli_telemetry metrics
 FUZZ_SECONDS ?= 600
 FUZZ_CI_SECONDS ?= 12
 FUZZ_FLAGS := -Xswiftc -sanitize=fuzzer,address -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld
@@ -46,7 +46,8 @@ build: deps ## Build the release binary.
 	$(SWIFT) build -c release --product factorylog
 
 run: build ## Run the main job on SampleLogs/, writing the summaries to out/.
-	$(RELEASE_BIN) run SampleLogs --out out --state out-state.sqlite
+	$(RELEASE_BIN) run SampleLogs --out out --state out-state.sqlite \
+	  --placement SampleConfig/placement.csv --model-aliases SampleConfig/model-aliases.json --power-price 0.12 --pue 1.3
 	@echo "summaries written to out/"
 
 test: deps venv browser ## Build and run all tests (Swift unit tests, the acceptance and output checks, then make fuzz-ci).
@@ -81,6 +82,7 @@ bench: deps venv ## Run the benchmarks: scanner and decompression throughput, th
 	$(SWIFT) build -c release --product factorylog
 	$(PY) Benchmarks/e2e.py
 	$(PY) Benchmarks/manyfiles.py $(BENCH_ARGS)
+	$(PY) Benchmarks/energy.py
 
 bench-quick: deps venv ## Quick many-file and archive benchmark on small corpora (manyfiles.py --quick).
 	$(SWIFT) build -c release --product factorylog

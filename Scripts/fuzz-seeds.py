@@ -24,7 +24,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SOURCES = ["SampleLogs", "Tests/IngestTests/Fixtures", "Tests/acceptance/cases"]
 TARGETS = ["scanner", "detect", "litellm", "kong", "bedrock", "otel", "claude_code", "codex",
-           "envoy", "azure_apim", "azure_openai", "gemini_cli", "gemini_cli_telemetry"]
+           "envoy", "azure_apim", "azure_openai", "gemini_cli", "gemini_cli_telemetry", "metrics"]
 MAX_LINE_SEED = 64 << 10
 MAX_FILE_SEED = 256 << 10
 
@@ -121,6 +121,16 @@ def main():
                 t = guess(path, chunk)
                 if t and len(chunk) <= MAX_LINE_SEED:
                     added[t] += put(out, t, chunk)
+    # metrics (issue 17): the energy samples' openings, behind a chunk-size byte
+    for folder, _, names in os.walk(os.path.join(ROOT, "SampleLogs", "energy")):
+        for name in sorted(names):
+            with open(os.path.join(folder, name), "rb") as f:
+                head = f.read(16 << 10)
+            for step in (b"\x00", b"\x06", b"\xff"):
+                added["metrics"] += put(out, "metrics", step + head)
+    added["metrics"] += put(out, "metrics", b"\x03# TYPE DCGM_FI_DEV_POWER_USAGE gauge\n"
+                            b'DCGM_FI_DEV_POWER_USAGE{gpu="0",UUID="GPU-a",Hostname="n"} 231.5 1764000000000\n'
+                            b'DCGM_FI_DEV_POWER_USAGE{gpu="0",UUID="GPU-a",Hostname="n"} 232 1764000015000\n')
     for t in TARGETS:
         total = len(os.listdir(os.path.join(out, t)))
         print(f"fuzz seeds: {t}: {total} ({added[t]} new)")

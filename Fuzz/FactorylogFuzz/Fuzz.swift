@@ -19,11 +19,12 @@ enum Target: String {
     case scanner, detect, litellm, kong, bedrock, otel, claudeCode = "claude_code", codex
     case envoy, azureAPIM = "azure_apim", azureOpenAI = "azure_openai"
     case geminiCLI = "gemini_cli", geminiCLITelemetry = "gemini_cli_telemetry"
+    case metrics  // issue 17: FuzzMetrics.swift
 }
 
 let target: Target = {
     guard let raw = getenv("FUZZ_TARGET").map({ String(cString: $0) }), let t = Target(rawValue: raw) else {
-        let message = "FactorylogFuzz: set FUZZ_TARGET to scanner, detect, litellm, kong, bedrock, otel, claude_code, codex, envoy, azure_apim, azure_openai, gemini_cli or gemini_cli_telemetry\n"
+        let message = "FactorylogFuzz: set FUZZ_TARGET to scanner, detect, litellm, kong, bedrock, otel, claude_code, codex, envoy, azure_apim, azure_openai, gemini_cli, gemini_cli_telemetry or metrics\n"
         _ = message.withCString { write(2, $0, strlen($0)) }
         exit(2)
     }
@@ -72,6 +73,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     case .azureOpenAI: fuzzDecoder(.azureOpenAI, bytes)
     case .geminiCLI: fuzzDecoder(.geminiCLI, bytes)
     case .geminiCLITelemetry: fuzzDecoder(.geminiCLITelemetry, bytes)
+    case .metrics: fuzzMetrics(bytes)
     }
     return 0
 }

@@ -34,6 +34,7 @@ enum InspectText {
     }
 
     static func render(path: String, format forced: LogFormat?, limit: Int, maxLineBytes: Int = 64 << 20) throws -> Rendered {
+        if forced == nil, let metrics = InspectMetricsText.render(path: path, limit: limit) { return metrics }  // issue 17
         var lines: [String] = []
         let source: FileSource
         do {

@@ -11,7 +11,7 @@ enum OutputTables {
     ///     only when a table must be written again.
     ///   - files: the ingest_files rows.
     @discardableResult
-    static func export(state: StateView, files: [IngestFileRecord], output: OutputOptions, pricesID: String, tz: String) throws -> ExportResult {
+    static func export(state: StateView, files: [IngestFileRecord], output: OutputOptions, pricesID: String, tz: String, energy: EnergySettings? = nil) throws -> ExportResult {
         let window = state.window
         // The aggregate tables depend on the state's content and the window; the time zone,
         // prices id, codec and formats are part of the options digest.
@@ -33,6 +33,13 @@ enum OutputTables {
             table(Tables.tagsDailySchema, Tables.tagsDaily),
         ]
         precondition(tables.map(\.schema) == Tables.schemas, "OutputTables: every contract table, in order")
+        // energy_daily (issue 17): after the tables of `Tables.schemas`.
+        let settings = energy ?? EnergySettings(calendar: (try? ReportCalendar(timeZone: tz)) ?? (try! ReportCalendar(timeZone: "UTC")))
+        let energyTable = PendingTable(schema: Tables.energyDailySchema, digest: digest.map { $0 + ";" + settings.digest }) {
+            Tables.energyDaily(
+                try state.energy(), usage: try state.aggregates(), placement: settings.placement, calendar: settings.calendar,
+                pricing: settings.pricing, listPrice: settings.listPrice, resolveKey: settings.resolvedKey, window: window)
+        }
         let codec: ParquetCodec =
             switch output.parquetCodec {
             case .zstd: .zstd
@@ -47,7 +54,7 @@ enum OutputTables {
                 ("factorylog.tz", tz),
             ],
             createdBy: FactorylogVersion.createdBy)
-        return try ReportWriter.export(tables, to: output.out, options: options)
+        return try ReportWriter.export(tables + [energyTable], to: output.out, options: options)
     }
 }
 

@@ -15,6 +15,7 @@ extension FactoryLog {
         @OptionGroup var output: OutputOptions
         @OptionGroup var stateOptions: StateOptions
         @OptionGroup var window: WindowOptions
+        @OptionGroup var energy: EnergyOptions
 
         @Option(help: "The price snapshot id to record in the Parquet metadata.")
         var pricesID: String = "state"
@@ -22,6 +23,7 @@ extension FactoryLog {
         func run() async throws {
             let calendar = try UsageErrors.checked(Self.self) { try stateOptions.calendarOfExistingState() }
             let (since, until) = try window.days()
+            let energySettings = try energy.settings(pricer: (try? PriceTable.bundled()).map { Pricer(table: $0, aliases: nil) }, calendar: calendar)
             let range: ClosedRange<Int32>? = (since == nil && until == nil) ? nil : (since ?? .min)...(until ?? .max)
             do {
                 try OutputFolder.check(output.out)
@@ -42,7 +44,7 @@ extension FactoryLog {
             }
             defer { state.close() }
             do {
-                try OutputTables.export(state: state, files: files, output: output, pricesID: pricesID, tz: calendar.identifier)
+                try OutputTables.export(state: state, files: files, output: output, pricesID: pricesID, tz: calendar.identifier, energy: energySettings)
             } catch let error as StateError {
                 Console.error(error.description)
                 throw ExitCode(2)

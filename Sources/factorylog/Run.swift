@@ -24,6 +24,7 @@ extension FactoryLog {
         @OptionGroup var stateOptions: StateOptions
         @OptionGroup var window: WindowOptions
         @OptionGroup var pricing: PricingOptions
+        @OptionGroup var energy: EnergyOptions
 
         @Option(parsing: .unconditional, help: "Files decoded at once; the default is the number of active processors.")
         var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -57,6 +58,7 @@ extension FactoryLog {
         func run() async throws {
             let calendar = try UsageErrors.checked(Self.self) { try stateOptions.calendar() }
             let pricer = try UsageErrors.checked(Self.self) { try pricing.pricer() }
+            let energySettings = try UsageErrors.checked(Self.self) { try energy.settings(pricer: pricer, calendar: calendar) }
             var plan = RunPlan(
                 inputs: inputs, format: format, calendar: calendar, pricer: pricer,
                 costSource: pricing.costSource.value, jobs: jobs, statePath: stateOptions.state)
@@ -110,7 +112,7 @@ extension FactoryLog {
             }
 
             do {
-                try OutputTables.export(state: outcome.state, files: outcome.files, output: output, pricesID: outcome.pricesID, tz: calendar.identifier)
+                try OutputTables.export(state: outcome.state, files: outcome.files, output: output, pricesID: outcome.pricesID, tz: calendar.identifier, energy: energySettings)
             } catch let error as StateError {
                 Console.error(error.description)
                 throw ExitCode(2)

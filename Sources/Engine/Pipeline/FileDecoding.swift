@@ -38,6 +38,8 @@ struct DecodedFile: Sendable {
     var claimsMaxInstantMs: Int64
     /// Bytes read from disk by this run (the record's `bytesRead` is the file's total over runs).
     var runBytesRead: Int64
+    /// A metric file's contribution (issue 17; empty for logs).
+    var energy = EnergyAggregates()
 
     var failed: Bool { record.status == .failed }
 }
@@ -64,6 +66,10 @@ struct FileDecoder: Sendable {
             baseline = prev
             options.startOffset = prev.byteOffset
             options.skipDecodedBytes = prev.decodedOffset
+        }
+        // GPU energy and server metrics (MetricFileDecoding.swift): detected before the logs.
+        if plan.format == nil, baseline == nil, let (metric, compression) = try? MetricFormat.detect(path: task.path), let metric {
+            return decodeMetrics(task, record, format: metric, compression: compression)
         }
         var format: LogFormat?
         let source: FileSource

@@ -122,6 +122,12 @@ public final class StateView: @unchecked Sendable {
         return a
     }
 
+    /// The GPU energy and server-token aggregates for `window` (issue 17), merged.
+    /// - Throws: `StateError`, `Aggregates.DecodingError` for a damaged blob.
+    public func energy() throws -> EnergyAggregates {
+        try store.energyAggregates(window: window)
+    }
+
     /// The aggregates if `aggregates()` loaded them, nil otherwise (never loads).
     public var loaded: Aggregates? {
         lock.lock()
@@ -297,10 +303,12 @@ struct Committer {
             }
             var days: [Int32: [UInt8]] = [:]
             for (day, part) in d.aggregates.splitByDay() { days[day] = part.serialized() }
-            commits.append(FileCommit(
+            var commit = FileCommit(
                 record: d.record, replace: d.task.replace, days: days, claims: ClaimEntry.encode(d.claims),
                 claimCount: d.claims.count, claimsMaxInstantMs: d.claimsMaxInstantMs,
-                stale: displaced.contains(d.task.owner)))
+                stale: displaced.contains(d.task.owner))
+            for (day, part) in d.energy.splitByDay() { commit.energyDays[day] = part.serialized() }
+            commits.append(commit)
         }
         let stale = index.takeUnrecordedDisplaced().map { index.path(of: $0) }.sorted()
         try store.commit(commits, staleOwners: stale)

@@ -20,6 +20,9 @@ public struct FileCommit: Sendable {
     /// The file must be read again (it lost a key while it was being read); nil leaves the mark
     /// as it is (a failed read changes nothing but the ledger row).
     public var stale: Bool?
+    /// This read's GPU energy / server-token contribution per day (serialized
+    /// `EnergyAggregates`), stored in `energy_file_days` (issue 17).
+    public var energyDays: [Int32: [UInt8]] = [:]
 
     public init(record: IngestFileRecord, replace: Bool, days: [Int32: [UInt8]] = [:], claims: [UInt8] = [], claimCount: Int = 0, claimsMaxInstantMs: Int64 = 0, stale: Bool? = false) {
         self.record = record
@@ -62,6 +65,7 @@ extension StateStore {
                             sql: "INSERT OR IGNORE INTO dirty_days (day) SELECT DISTINCT day FROM file_days WHERE path = ?",
                             arguments: [path])
                         try db.execute(sql: "DELETE FROM file_days WHERE path = ?", arguments: [path])
+                        try db.execute(sql: "DELETE FROM energy_file_days WHERE path = ?", arguments: [path])
                         try db.execute(sql: "DELETE FROM dedup_sets WHERE path = ?", arguments: [path])
                     }
                     try Self.upsert(c.record, db)
@@ -70,6 +74,11 @@ extension StateStore {
                             sql: "INSERT INTO file_days (path, day, blob) VALUES (?, ?, ?)",
                             arguments: [path, Int64(day), Data(blob)])
                         try db.execute(sql: "INSERT OR IGNORE INTO dirty_days (day) VALUES (?)", arguments: [Int64(day)])
+                    }
+                    for (day, blob) in c.energyDays.sorted(by: { $0.key < $1.key }) {
+                        try db.execute(
+                            sql: "INSERT INTO energy_file_days (path, day, blob) VALUES (?, ?, ?)",
+                            arguments: [path, Int64(day), Data(blob)])
                     }
                     if c.claimCount > 0 {
                         try db.execute(

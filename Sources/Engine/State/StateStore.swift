@@ -345,6 +345,16 @@ public final class StateStore: @unchecked Sendable {
         migrator.registerMigration("v2-keys-stored-at") { db in
             try db.execute(sql: "ALTER TABLE dedup_sets ADD COLUMN stored_ms INTEGER NOT NULL DEFAULT 0")
         }
+        // GPU energy and server tokens (issue 17): per (file, day) blobs of their own
+        // (`EnergyAggregates`, "FLEN"), beside the shared aggregate blobs, which stay as they were.
+        migrator.registerMigration("v2-energy") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE energy_file_days (id INTEGER PRIMARY KEY, path TEXT NOT NULL, day INTEGER NOT NULL, blob BLOB NOT NULL);
+                    CREATE INDEX energy_file_days_path ON energy_file_days(path);
+                    CREATE INDEX energy_file_days_day ON energy_file_days(day);
+                    """)
+        }
         return migrator
     }
 
