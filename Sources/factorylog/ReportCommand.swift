@@ -15,6 +15,7 @@ extension FactoryLog {
         @OptionGroup var output: OutputOptions
         @OptionGroup var stateOptions: StateOptions
         @OptionGroup var window: WindowOptions
+        @OptionGroup var pseudonyms: PseudonymizeOption
 
         @Option(help: "The price snapshot id to record in the Parquet metadata.")
         var pricesID: String = "state"
@@ -23,6 +24,7 @@ extension FactoryLog {
             let calendar = try stateOptions.calendarOfExistingState()
             let (since, until) = try window.days()
             let range: ClosedRange<Int32>? = (since == nil && until == nil) ? nil : (since ?? .min)...(until ?? .max)
+            let pseudonymizer = try pseudonyms.pseudonymizer()
             do {
                 try OutputFolder.check(output.out)
             } catch {
@@ -32,17 +34,32 @@ extension FactoryLog {
             let store: StateStore
             let state: StateView
             let files: [IngestFileRecord]
+            let exportPseudonymizer: Pseudonymizer?
             do {
                 store = try StateStore(path: stateOptions.state, timeZone: calendar.identifier, rebuild: false)
                 state = try StateView(store: store, window: range)
                 files = try store.allLedger()
+                // A pseudonymized state is written as it is (with its own key only); a clear one
+                // is pseudonymized on the way out with --pseudonymize, the state staying clear.
+                if let pseudonymizer, let mode = try store.principalMode(), mode != .clear {
+                    let requested = PrincipalMode.pseudonymized(keyID: pseudonymizer.keyID)
+                    if mode != requested {
+                        store.close()
+                        throw StateError.principalsMismatch(
+                            path: stateOptions.state, stored: mode.description, requested: requested.description, storedIsClear: false)
+                    }
+                    exportPseudonymizer = nil
+                } else {
+                    exportPseudonymizer = pseudonymizer
+                }
             } catch let error as StateError {
                 Console.error(error.description)
                 throw ExitCode(2)
             }
             defer { state.close() }
             do {
-                try OutputTables.export(state: state, files: files, output: output, pricesID: pricesID, tz: calendar.identifier)
+                try OutputTables.export(
+                    state: state, files: files, output: output, pricesID: pricesID, tz: calendar.identifier, pseudonymizer: exportPseudonymizer)
             } catch let error as StateError {
                 Console.error(error.description)
                 throw ExitCode(2)

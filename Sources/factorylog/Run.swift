@@ -24,6 +24,7 @@ extension FactoryLog {
         @OptionGroup var stateOptions: StateOptions
         @OptionGroup var window: WindowOptions
         @OptionGroup var pricing: PricingOptions
+        @OptionGroup var pseudonyms: PseudonymizeOption
 
         @Option(help: "Files decoded at once; the default is the number of active processors.")
         var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -62,6 +63,7 @@ extension FactoryLog {
             plan.dedupDays = dedupDays
             plan.rebuild = rebuild
             plan.excludedPaths = [output.out, stateOptions.state]
+            plan.pseudonymizer = try pseudonyms.pseudonymizer()
 
             do {
                 try OutputFolder.check(output.out)

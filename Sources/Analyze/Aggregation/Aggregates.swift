@@ -245,6 +245,8 @@ public struct Aggregates: Sendable, Hashable {
     /// Denials per key.
     public var permissions: [PermissionKey: Int64] = [:]
     public var unpriced: [UnpricedKey: UnpricedStats] = [:]
+    /// Per 5-minute window of each (provider, model): incidents and availability (`Windows.swift`).
+    public var windows: [WindowKey: WindowStats] = [:]
 
     public init() {}
 
@@ -252,7 +254,7 @@ public struct Aggregates: Sendable, Hashable {
     public static let empty = Aggregates()
 
     public var isEmpty: Bool {
-        usage.isEmpty && latency.isEmpty && tools.isEmpty && permissions.isEmpty && unpriced.isEmpty
+        usage.isEmpty && latency.isEmpty && tools.isEmpty && permissions.isEmpty && unpriced.isEmpty && windows.isEmpty
     }
 
     /// Adds `other` into `self` (commutative and associative).
@@ -262,6 +264,7 @@ public struct Aggregates: Sendable, Hashable {
         for (k, v) in other.tools { tools[k, default: ToolStats()].merge(v) }
         for (k, v) in other.permissions { permissions[k, default: 0] +|= v }
         for (k, v) in other.unpriced { unpriced[k, default: UnpricedStats()].merge(v) }
+        for (k, v) in other.windows { windows[k, default: WindowStats()].merge(v) }
     }
 
     public static func += (a: inout Aggregates, b: Aggregates) { a.merge(b) }
@@ -281,6 +284,7 @@ public struct Aggregates: Sendable, Hashable {
         r.tools = tools.filter { window.contains($0.key.day) }
         r.permissions = permissions.filter { window.contains($0.key.day) }
         r.unpriced = unpriced.filter { window.contains($0.key.day) }
+        r.windows = windows.filter { window.contains($0.key.day) }
         return r
     }
 
@@ -293,6 +297,7 @@ public struct Aggregates: Sendable, Hashable {
         for (k, v) in tools { parts[k.day, default: Aggregates()].tools[k] = v }
         for (k, v) in permissions { parts[k.day, default: Aggregates()].permissions[k] = v }
         for (k, v) in unpriced { parts[k.day, default: Aggregates()].unpriced[k] = v }
+        for (k, v) in windows { parts[k.day, default: Aggregates()].windows[k] = v }
         return parts
     }
 
@@ -304,6 +309,7 @@ public struct Aggregates: Sendable, Hashable {
         for k in tools.keys { s.insert(k.day) }
         for k in permissions.keys { s.insert(k.day) }
         for k in unpriced.keys { s.insert(k.day) }
+        for k in windows.keys { s.insert(k.day) }
         return s.sorted()
     }
 }

@@ -2,9 +2,10 @@ import Ingest
 
 /// Compact, versioned binary form of `Aggregates`, for the state database.
 ///
-/// Layout (version 2; version 1, read for old states, has no unpriced day), all integers LEB128 varints unless noted, signed ones zigzag-encoded:
+/// Layout (version 4; version 2, read for old states, has no windows section; version 1 has no
+/// unpriced day either), all integers LEB128 varints unless noted, signed ones zigzag-encoded:
 ///
-///     "FLAG" magic (4 bytes), version (1 byte) = 2
+///     "FLAG" magic (4 bytes), version (1 byte) = 4
 ///     string table: n, then n × (byte length, UTF-8 bytes)        (sorted, each string once)
 ///     usage:       n, then n × (day, 5 string ids, requests, failed, denied, rate_limited,
 ///                  input, cache_read, cache_write, output, reasoning, unpriced,
@@ -15,6 +16,10 @@ import Ingest
 ///     permissions: n, then n × (day, 4 string ids (reason spelled as in the contract), denials)
 ///     unpriced:    n, then n × (2 string ids, day (version 2 only), requests, total_tokens,
 ///                  first_seen, last_seen)
+///     windows:     (version 4) n, then n × (day, provider id, model id, window number,
+///                  requests, failed, rate_limited, denied, histogram latency,
+///                  kinds: m, then m × (kind id, count) sorted by kind,
+///                  who: m, then m × (source id, team id, principal id, requests, failed) sorted)
 ///     histogram:   count, max, min non-zero + 1 (0 = none), bucket count, then per non-empty
 ///                  bucket ascending (value − previous value, count)
 ///
@@ -22,7 +27,13 @@ import Ingest
 /// keep only non-empty buckets (`SWIFT-PERF.md`: a dense `Histogram` JSON is ~47 KB).
 extension Aggregates {
     /// Format version written by `serialized()`.
-    public static let serializationVersion: UInt8 = 2
+    ///
+    /// The one place the version is set. 4 adds the windows section (incidents, issue 14 part B);
+    /// 3 is left to the issue-14 part A layout. Versions 1 and 2 are still read (no windows).
+    public static let serializationVersion: UInt8 = 4
+
+    /// Versions `init(serialized:)` reads.
+    static let readableVersions: Set<UInt8> = [1, 2, serializationVersion]
 
     /// Errors of `init(serialized:)`.
     public enum DecodingError: Error, Equatable, CustomStringConvertible {
@@ -34,7 +45,7 @@ extension Aggregates {
         public var description: String {
             switch self {
             case .badMagic: "aggregate state: not a factorylog aggregate blob"
-            case .unsupportedVersion(let v): "aggregate state: unsupported version \(v) (this build reads versions 1 and \(Aggregates.serializationVersion)); rebuild the state with --rebuild"
+            case .unsupportedVersion(let v): "aggregate state: unsupported version \(v) (this build reads versions \(Aggregates.readableVersions.sorted().map(String.init).joined(separator: ", "))); rebuild the state with --rebuild"
             case .truncated: "aggregate state: truncated blob"
             case .invalid(let why): "aggregate state: \(why)"
             }
@@ -51,6 +62,12 @@ extension Aggregates {
         for k in tools.keys { strings.formUnion([k.source, k.principal, k.tool]) }
         for k in permissions.keys { strings.formUnion([k.source, k.principal, k.subject, k.reason.rawValue]) }
         for k in unpriced.keys { strings.formUnion([k.source, k.model]) }
+        for (k, v) in windows {
+            strings.insert(k.provider)
+            strings.insert(k.model)
+            for kind in v.errorKinds.keys { strings.insert(kind) }
+            for w in v.who { strings.formUnion([w.who.source, w.who.team, w.who.principal]) }
+        }
         let table = strings.sorted()
         var ids = [String: UInt64](minimumCapacity: table.count)
         for (i, s) in table.enumerated() { ids[s] = UInt64(i) }
@@ -103,6 +120,26 @@ extension Aggregates {
             w.svar(v.firstSeenMs)
             w.svar(v.lastSeenMs)
         }
+        w.uvar(UInt64(windows.count))
+        for (k, v) in windows.sorted(by: { $0.key < $1.key }) {
+            w.svar(Int64(k.day))
+            w.uvar(sid(k.provider))
+            w.uvar(sid(k.model))
+            w.svar(k.window)
+            for x in [v.requests, v.failed, v.rateLimited, v.denied] { w.svar(x) }
+            w.histogram(v.latency)
+            w.uvar(UInt64(v.errorKinds.count))
+            for (kind, n) in v.errorKinds.sorted(by: { $0.key < $1.key }) {
+                w.uvar(sid(kind))
+                w.svar(n)
+            }
+            w.uvar(UInt64(v.who.count))
+            for c in v.who {
+                for s in [c.who.source, c.who.team, c.who.principal] { w.uvar(sid(s)) }
+                w.svar(c.requests)
+                w.svar(c.failed)
+            }
+        }
         return w.bytes
     }
 
@@ -122,7 +159,7 @@ extension Aggregates {
         guard bytes.count >= 5, Array(bytes[0..<4]) == Self.magic else { throw DecodingError.badMagic }
         r.pos = 4
         let version = try r.byte()
-        guard version == 1 || version == Self.serializationVersion else { throw DecodingError.unsupportedVersion(version) }
+        guard Self.readableVersions.contains(version) else { throw DecodingError.unsupportedVersion(version) }
         let nStrings = try r.count()
         var table: [String] = []
         table.reserveCapacity(nStrings)
@@ -198,6 +235,29 @@ extension Aggregates {
             v.firstSeenMs = try r.svar()
             v.lastSeenMs = try r.svar()
             unpriced[k] = v
+        }
+        if version >= 4 {
+            for _ in 0..<(try r.count()) {
+                let k = WindowKey(day: try day(), provider: try str(), model: try str(), window: try r.svar())
+                var v = WindowStats()
+                v.requests = try r.svar()
+                v.failed = try r.svar()
+                v.rateLimited = try r.svar()
+                v.denied = try r.svar()
+                v.latency = try r.histogram()
+                for _ in 0..<(try r.count()) {
+                    let kind = try str()
+                    v.errorKinds[kind] = try r.svar()
+                }
+                let n = try r.count()
+                v.who.reserveCapacity(n)
+                for _ in 0..<n {
+                    let who = Who(source: try str(), team: try str(), principal: try str())
+                    if let last = v.who.last, !(last.who < who) { throw DecodingError.invalid("window senders out of order") }
+                    v.who.append(WhoCount(who: who, requests: try r.svar(), failed: try r.svar()))
+                }
+                windows[k] = v
+            }
         }
         guard r.pos == bytes.count else { throw DecodingError.invalid("\(bytes.count - r.pos) trailing bytes") }
     }

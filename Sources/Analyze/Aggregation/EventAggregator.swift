@@ -74,6 +74,8 @@ public struct EventAggregator<Coster: CallCosting>: Sendable {
     var tools = GroupTable<ToolKey, ToolStats>()
     var permissions: [PermissionKey: Int64] = [:]
     var unpriced: [UnpricedKey: UnpricedStats] = [:]
+    /// Per-window counts for incidents and availability (`Windows.swift`).
+    var windowTally = WindowTally()
     var pending: [String: [PendingTool]] = [:]
     /// Tool keys of the duplicates in `pending` (slot −1 − i), never counted.
     var duplicateKeys: [ToolKey] = []
@@ -135,6 +137,7 @@ public struct EventAggregator<Coster: CallCosting>: Sendable {
             buf[s].costPico +|= pico
             if isUnpriced { buf[s].unpriced +|= 1 }
         }
+        windowTally.add(call, day: day, model: key, usageSlot: s)
         if call.latencyMs != nil || call.ttftMs != nil {
             let l = latency.slot(LatencyKey(day: day, source: source, provider: call.provider, model: key), empty: LatencyStats())
             if let ms = call.latencyMs { latency.values[l].latency.record(ms: ms) }
@@ -196,10 +199,13 @@ public struct EventAggregator<Coster: CallCosting>: Sendable {
     /// pending tool calls included, so sessions split between the two still get their retries.
     public mutating func merge(_ other: EventAggregator<Coster>) {
         precondition(other.source == source, "merging aggregators of different sources")
+        var usageRemap = [Int](repeating: 0, count: other.usage.keys.count)
         for i in other.usage.keys.indices {
             let s = usage.slot(other.usage.keys[i], empty: UsageStats())
             usage.values[s].merge(other.usage.values[i])
+            usageRemap[i] = s
         }
+        windowTally.merge(other.windowTally, usageRemap: usageRemap)
         for i in other.latency.keys.indices {
             let s = latency.slot(other.latency.keys[i], empty: LatencyStats())
             latency.values[s].merge(other.latency.values[i])
@@ -258,6 +264,7 @@ public struct EventAggregator<Coster: CallCosting>: Sendable {
         out.tools = tools.dictionary()
         out.permissions = permissions
         out.unpriced = unpriced
+        out.windows = windowTally.finish(source: source, usageKeys: usage.keys)
         self = EventAggregator(source: source, calendar: calendar, coster: coster)
         return out
     }

@@ -71,6 +71,8 @@ public enum Tables {
     public static let schemas: [TableSchema] = [
         usageDailySchema, latencyDailySchema, toolsDailySchema, permissionsDailySchema,
         costWeeklySchema, unpricedModelsSchema, ingestFilesSchema,
+        // issue 14 part B (Incidents.swift)
+        incidentsSchema, availabilityDailySchema,
     ]
 
     /// The model label of cost_weekly's per-week total row.
@@ -237,11 +239,13 @@ public enum Tables {
         return b.build()
     }
 
-    /// All seven tables in the contract's order.
+    /// Every table in the contract's order.
     public static func all(_ a: Aggregates, files: [IngestFileRecord], window: ClosedRange<Int32>? = nil) -> [TableBatch] {
         [
             usageDaily(a, window: window), latencyDaily(a, window: window), toolsDaily(a, window: window),
             permissionsDaily(a, window: window), costWeekly(a, window: window), unpricedModels(a, window: window), ingestFiles(files),
+            // issue 14 part B (Incidents.swift)
+            incidents(a, window: window), availabilityDaily(a, window: window),
         ]
     }
 }
