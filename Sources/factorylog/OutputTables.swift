@@ -123,6 +123,11 @@ enum SummaryText {
                 lines.append("  " + t.tool.padded(36) + String(format: " %5.1f%% errors  ", t.errorRate * 100) + "\(group(t.calls)) calls, \(group(t.retries)) retries (\(t.source))")
             }
         }
+        let incidents = IncidentRule.incidents(aggregates.windows)
+        if !incidents.isEmpty {
+            let models = Set(incidents.map { "\($0.provider)/\($0.model)" }).count
+            lines.append("incidents \(incidents.count) on \(models) model(s): see incidents and availability_daily")
+        }
         if !s.denialsByReason.isEmpty {
             lines.append("denials:  " + s.denialsByReason.map { "\($0.reason) \($0.denials)" }.joined(separator: ", "))
         }
