@@ -11,15 +11,22 @@ enum OutputTables {
     ///     only when a table must be written again.
     ///   - files: the ingest_files rows.
     @discardableResult
-    static func export(state: StateView, files: [IngestFileRecord], output: OutputOptions, pricesID: String, tz: String, energy: EnergySettings? = nil) throws -> ExportResult {
+    ///   - pseudonymizer: `report --pseudonymize` on a clear state: the tables are written with
+    ///     pseudonyms (`Aggregates.pseudonymized(with:)`), the state is left as it is.
+    static func export(
+        state: StateView, files: [IngestFileRecord], output: OutputOptions, pricesID: String, tz: String,
+        energy: EnergySettings? = nil, pseudonymizer: Pseudonymizer? = nil
+    ) throws -> ExportResult {
         let window = state.window
         // The aggregate tables depend on the state's content and the window; the time zone,
         // prices id, codec and formats are part of the options digest.
         let digest = state.contentID.map { id in
             "state=\(id);window=\(window.map { "\($0.lowerBound)...\($0.upperBound)" } ?? "all")"
+                + (pseudonymizer.map { ";pseudonyms=\($0.keyID)" } ?? "")
         }
+        let source = PseudonymizedAggregates(state: state, pseudonymizer: pseudonymizer)
         func table(_ schema: TableSchema, _ build: @escaping (Aggregates, ClosedRange<Int32>?) -> TableBatch) -> PendingTable {
-            PendingTable(schema: schema, digest: digest) { build(try state.aggregates(), window) }
+            PendingTable(schema: schema, digest: digest) { build(try source.aggregates(), window) }
         }
         let ingest = Tables.ingestFiles(files)
         let tables = [
@@ -31,6 +38,9 @@ enum OutputTables {
             table(Tables.unpricedModelsSchema, Tables.unpricedModels),
             PendingTable(schema: Tables.ingestFilesSchema, digest: ingest.contentDigest) { ingest },
             table(Tables.tagsDailySchema, Tables.tagsDaily),
+            // issue 14 part B
+            table(Tables.incidentsSchema, Tables.incidents),
+            table(Tables.availabilityDailySchema, Tables.availabilityDaily),
         ]
         precondition(tables.map(\.schema) == Tables.schemas, "OutputTables: every contract table, in order")
         // energy_daily (issue 17): after the tables of `Tables.schemas`.
@@ -55,6 +65,29 @@ enum OutputTables {
             ],
             createdBy: FactorylogVersion.createdBy)
         return try ReportWriter.export(tables + [energyTable], to: output.out, options: options)
+    }
+}
+
+/// The state's aggregates for the export, pseudonymized once when a pseudonymizer is given.
+final class PseudonymizedAggregates: @unchecked Sendable {
+    let state: StateView
+    let pseudonymizer: Pseudonymizer?
+    private let lock = NSLock()
+    private var mapped: Aggregates?
+
+    init(state: StateView, pseudonymizer: Pseudonymizer?) {
+        self.state = state
+        self.pseudonymizer = pseudonymizer
+    }
+
+    func aggregates() throws -> Aggregates {
+        guard let pseudonymizer else { return try state.aggregates() }
+        lock.lock()
+        defer { lock.unlock() }
+        if let mapped { return mapped }
+        let m = try state.aggregates().pseudonymized(with: pseudonymizer)
+        mapped = m
+        return m
     }
 }
 
@@ -101,6 +134,11 @@ enum SummaryText {
             for t in s.leastStableTools {
                 lines.append("  " + t.tool.padded(width) + String(format: " %5.1f%% errors  ", t.errorRate * 100) + "\(group(t.calls)) calls, \(group(t.retries)) retries (\(t.source))")
             }
+        }
+        let incidents = IncidentRule.incidents(aggregates.windows)
+        if !incidents.isEmpty {
+            let models = Set(incidents.map { "\($0.provider)/\($0.model)" }).count
+            lines.append("incidents \(incidents.count) on \(models) model(s): see incidents and availability_daily")
         }
         if !s.denialsByReason.isEmpty {
             lines.append("denials:  " + s.denialsByReason.map { "\($0.reason) \($0.denials)" }.joined(separator: ", "))

@@ -25,6 +25,7 @@ extension FactoryLog {
         @OptionGroup var window: WindowOptions
         @OptionGroup var pricing: PricingOptions
         @OptionGroup var energy: EnergyOptions
+        @OptionGroup var pseudonyms: PseudonymizeOption
 
         @Option(parsing: .unconditional, help: "Files decoded at once; the default is the number of active processors.")
         var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -67,6 +68,7 @@ extension FactoryLog {
             plan.dedupDays = dedupDays
             plan.rebuild = rebuild
             plan.excludedPaths = [output.out, stateOptions.state]
+            plan.pseudonymizer = try pseudonyms.pseudonymizer()
 
             do {
                 try OutputFolder.check(output.out)

@@ -25,7 +25,7 @@ struct TablesTests {
 
     @Test("schemas: names, order and column names per the contract")
     func schemas() {
-        #expect(Tables.schemas.map(\.name) == ["usage_daily", "latency_daily", "tools_daily", "permissions_daily", "cost_weekly", "unpriced_models", "ingest_files", "tags_daily"])
+        #expect(Tables.schemas.map(\.name) == ["usage_daily", "latency_daily", "tools_daily", "permissions_daily", "cost_weekly", "unpriced_models", "ingest_files", "tags_daily", "incidents", "availability_daily"])
         #expect(Tables.usageDailySchema.columns.map(\.name) == [
             "day", "source", "provider", "model", "team", "principal", "requests", "failed_requests", "denied_requests",
             "rate_limited_requests", "input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens",

@@ -74,7 +74,7 @@ struct TagsEndUserTests {
         #expect(back == a)
         #expect(back.tags.count == 4)
         #expect(Set(back.usage.keys.map(\.endUser)) == ["", "cust-1", "cust-2"])
-        #expect(a.serialized()[4] == 3)  // the version byte
+        #expect(a.serialized()[4] == 4)  // the version byte
         // days split and merge back
         #expect(Aggregates.merged(a.splitByDay().values) == a)
         #expect(a.restricted(to: F.day("2026-03-03")...F.day("2026-03-03")).tags.count == 2)
@@ -117,8 +117,8 @@ struct TagsEndUserTests {
         v3[4] = 3
         #expect(throws: Aggregates.DecodingError.self) { _ = try Aggregates(serialized: v3) }
         // a newer version is refused with a message naming the versions read
-        var v4 = b
-        v4[4] = 4
-        #expect(throws: Aggregates.DecodingError.unsupportedVersion(4)) { _ = try Aggregates(serialized: v4) }
+        var v5 = b
+        v5[4] = 5
+        #expect(throws: Aggregates.DecodingError.unsupportedVersion(5)) { _ = try Aggregates(serialized: v5) }
     }
 }

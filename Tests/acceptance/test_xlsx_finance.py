@@ -45,7 +45,7 @@ def test_overview_sheet_first_with_totals_and_cost_by_team_and_model(workbook):
     out, wb = workbook
     assert wb.sheetnames[0] == "Overview"
     assert wb.sheetnames[1:] == ["usage_daily", "latency_daily", "tools_daily", "permissions_daily", "cost_weekly",
-                                 "unpriced_models", "ingest_files", "tags_daily", "energy_daily"]
+                                 "unpriced_models", "ingest_files", "tags_daily", "incidents", "availability_daily", "energy_daily"]
     ws = wb["Overview"]
     rows = rows_of(ws)
     label = {r[0]: r for r in rows if r and r[0]}

@@ -268,6 +268,8 @@ public struct Aggregates: Sendable, Hashable {
     public var unpriced: [UnpricedKey: UnpricedStats] = [:]
     /// Per tag: the usage of the requests that carry it (a request with n tags counts in n entries).
     public var tags: [TagKey: UsageStats] = [:]
+    /// Per 5-minute window of each (provider, model): incidents and availability (`Windows.swift`).
+    public var windows: [WindowKey: WindowStats] = [:]
 
     public init() {}
 
@@ -275,7 +277,7 @@ public struct Aggregates: Sendable, Hashable {
     public static let empty = Aggregates()
 
     public var isEmpty: Bool {
-        usage.isEmpty && latency.isEmpty && tools.isEmpty && permissions.isEmpty && unpriced.isEmpty && tags.isEmpty
+        usage.isEmpty && latency.isEmpty && tools.isEmpty && permissions.isEmpty && unpriced.isEmpty && tags.isEmpty && windows.isEmpty
     }
 
     /// Adds `other` into `self` (commutative and associative).
@@ -286,6 +288,7 @@ public struct Aggregates: Sendable, Hashable {
         for (k, v) in other.permissions { permissions[k, default: 0] +|= v }
         for (k, v) in other.unpriced { unpriced[k, default: UnpricedStats()].merge(v) }
         for (k, v) in other.tags { tags[k, default: UsageStats()].merge(v) }
+        for (k, v) in other.windows { windows[k, default: WindowStats()].merge(v) }
     }
 
     public static func += (a: inout Aggregates, b: Aggregates) { a.merge(b) }
@@ -316,6 +319,7 @@ public struct Aggregates: Sendable, Hashable {
         r.permissions = permissions.filter { window.contains($0.key.day) }
         r.unpriced = unpriced.filter { window.contains($0.key.day) }
         r.tags = tags.filter { window.contains($0.key.day) }
+        r.windows = windows.filter { window.contains($0.key.day) }
         return r
     }
 
@@ -329,6 +333,7 @@ public struct Aggregates: Sendable, Hashable {
         for (k, v) in permissions { parts[k.day, default: Aggregates()].permissions[k] = v }
         for (k, v) in unpriced { parts[k.day, default: Aggregates()].unpriced[k] = v }
         for (k, v) in tags { parts[k.day, default: Aggregates()].tags[k] = v }
+        for (k, v) in windows { parts[k.day, default: Aggregates()].windows[k] = v }
         return parts
     }
 
@@ -341,6 +346,7 @@ public struct Aggregates: Sendable, Hashable {
         for k in permissions.keys { s.insert(k.day) }
         for k in unpriced.keys { s.insert(k.day) }
         for k in tags.keys { s.insert(k.day) }
+        for k in windows.keys { s.insert(k.day) }
         return s.sorted()
     }
 }

@@ -2,11 +2,11 @@ import Ingest
 
 /// Compact, versioned binary form of `Aggregates`, for the state database.
 ///
-/// Layout (version 3; read for old states: version 2 has no end user and no tags section,
-/// version 1 also no unpriced day), all integers LEB128 varints unless noted, signed ones
-/// zigzag-encoded:
+/// Layout (version 4; read for old states: version 3 has no windows section, version 2 also no
+/// end user and no tags section, version 1 also no unpriced day), all integers LEB128 varints
+/// unless noted, signed ones zigzag-encoded:
 ///
-///     "FLAG" magic (4 bytes), version (1 byte) = 3
+///     "FLAG" magic (4 bytes), version (1 byte) = 4
 ///     string table: n, then n × (byte length, UTF-8 bytes)        (sorted, each string once)
 ///     usage:       n, then n × (day, 6 string ids (source, provider, model, team, principal,
 ///                  end user; 5 before version 3), requests, failed, denied, rate_limited,
@@ -20,6 +20,10 @@ import Ingest
 ///                  first_seen, last_seen)
 ///     tags:        (version ≥ 3) n, then n × (day, 2 string ids (source, tag), the usage values
 ///                  as above)
+///     windows:     (version ≥ 4) n, then n × (day, provider id, model id, window number,
+///                  requests, failed, rate_limited, denied, histogram latency,
+///                  kinds: m, then m × (kind id, count) sorted by kind,
+///                  who: m, then m × (source id, team id, principal id, requests, failed) sorted)
 ///     histogram:   count, max, min non-zero + 1 (0 = none), bucket count, then per non-empty
 ///                  bucket ascending (value − previous value, count)
 ///
@@ -27,7 +31,10 @@ import Ingest
 /// keep only non-empty buckets (`SWIFT-PERF.md`: a dense `Histogram` JSON is ~47 KB).
 extension Aggregates {
     /// Format version written by `serialized()`.
-    public static let serializationVersion: UInt8 = 3
+    ///
+    /// The one place the version is set. 3 added the end user and the tags section (issue 14 part
+    /// A), 4 the windows section (incidents, part B). Versions 1 to 3 are still read.
+    public static let serializationVersion: UInt8 = 4
 
     /// Errors of `init(serialized:)`.
     public enum DecodingError: Error, Equatable, CustomStringConvertible {
@@ -66,6 +73,12 @@ extension Aggregates {
         for k in tools.keys { strings.formUnion([k.source, k.principal, k.tool]) }
         for k in permissions.keys { strings.formUnion([k.source, k.principal, k.subject, k.reason.rawValue]) }
         for k in unpriced.keys { strings.formUnion([k.source, k.model]) }
+        for (k, v) in windows {
+            strings.insert(k.provider)
+            strings.insert(k.model)
+            for kind in v.errorKinds.keys { strings.insert(kind) }
+            for w in v.who { strings.formUnion([w.who.source, w.who.team, w.who.principal]) }
+        }
         let table = strings.sorted()
         var ids = [String: UInt64](minimumCapacity: table.count)
         for (i, s) in table.enumerated() { ids[s] = UInt64(i) }
@@ -129,6 +142,27 @@ extension Aggregates {
             w.uvar(sid(k.source))
             w.uvar(sid(k.tag))
             usageValues(v)
+        }
+        guard version >= 4 else { return w.bytes }
+        w.uvar(UInt64(windows.count))
+        for (k, v) in windows.sorted(by: { $0.key < $1.key }) {
+            w.svar(Int64(k.day))
+            w.uvar(sid(k.provider))
+            w.uvar(sid(k.model))
+            w.svar(k.window)
+            for x in [v.requests, v.failed, v.rateLimited, v.denied] { w.svar(x) }
+            w.histogram(v.latency)
+            w.uvar(UInt64(v.errorKinds.count))
+            for (kind, n) in v.errorKinds.sorted(by: { $0.key < $1.key }) {
+                w.uvar(sid(kind))
+                w.svar(n)
+            }
+            w.uvar(UInt64(v.who.count))
+            for c in v.who {
+                for s in [c.who.source, c.who.team, c.who.principal] { w.uvar(sid(s)) }
+                w.svar(c.requests)
+                w.svar(c.failed)
+            }
         }
         return w.bytes
     }
@@ -235,6 +269,29 @@ extension Aggregates {
             for _ in 0..<(try r.count()) {
                 let k = TagKey(day: try day(), source: try str(), tag: try str())
                 tags[k] = try usageValues()
+            }
+        }
+        if version >= 4 {
+            for _ in 0..<(try r.count()) {
+                let k = WindowKey(day: try day(), provider: try str(), model: try str(), window: try r.svar())
+                var v = WindowStats()
+                v.requests = try r.svar()
+                v.failed = try r.svar()
+                v.rateLimited = try r.svar()
+                v.denied = try r.svar()
+                v.latency = try r.histogram()
+                for _ in 0..<(try r.count()) {
+                    let kind = try str()
+                    v.errorKinds[kind] = try r.svar()
+                }
+                let n = try r.count()
+                v.who.reserveCapacity(n)
+                for _ in 0..<n {
+                    let who = Who(source: try str(), team: try str(), principal: try str())
+                    if let last = v.who.last, !(last.who < who) { throw DecodingError.invalid("window senders out of order") }
+                    v.who.append(WhoCount(who: who, requests: try r.svar(), failed: try r.svar()))
+                }
+                windows[k] = v
             }
         }
         guard r.pos == bytes.count else { throw DecodingError.invalid("\(bytes.count - r.pos) trailing bytes") }

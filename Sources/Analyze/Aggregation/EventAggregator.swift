@@ -75,6 +75,8 @@ public struct EventAggregator<Coster: CallCosting>: Sendable {
     var permissions: [PermissionKey: Int64] = [:]
     var unpriced: [UnpricedKey: UnpricedStats] = [:]
     var tags = GroupTable<TagKey, UsageStats>()
+    /// Per-window counts for incidents and availability (`Windows.swift`).
+    var windowTally = WindowTally()
     var pending: [String: [PendingTool]] = [:]
     /// Tool keys of the duplicates in `pending` (slot −1 − i), never counted.
     var duplicateKeys: [ToolKey] = []
@@ -158,6 +160,7 @@ public struct EventAggregator<Coster: CallCosting>: Sendable {
                 if isUnpriced { buf[t].unpriced +|= 1 }
             }
         }
+        windowTally.add(call, day: day, model: key, usageSlot: s)
         if call.latencyMs != nil || call.ttftMs != nil {
             let l = latency.slot(LatencyKey(day: day, source: source, provider: call.provider, model: key), empty: LatencyStats())
             if let ms = call.latencyMs { latency.values[l].latency.record(ms: ms) }
@@ -219,10 +222,13 @@ public struct EventAggregator<Coster: CallCosting>: Sendable {
     /// pending tool calls included, so sessions split between the two still get their retries.
     public mutating func merge(_ other: EventAggregator<Coster>) {
         precondition(other.source == source, "merging aggregators of different sources")
+        var usageRemap = [Int](repeating: 0, count: other.usage.keys.count)
         for i in other.usage.keys.indices {
             let s = usage.slot(other.usage.keys[i], empty: UsageStats())
             usage.values[s].merge(other.usage.values[i])
+            usageRemap[i] = s
         }
+        windowTally.merge(other.windowTally, usageRemap: usageRemap)
         for i in other.latency.keys.indices {
             let s = latency.slot(other.latency.keys[i], empty: LatencyStats())
             latency.values[s].merge(other.latency.values[i])
@@ -286,6 +292,7 @@ public struct EventAggregator<Coster: CallCosting>: Sendable {
         out.permissions = permissions
         out.unpriced = unpriced
         out.tags = tags.dictionary()
+        out.windows = windowTally.finish(source: source, usageKeys: usage.keys)
         self = EventAggregator(source: source, calendar: calendar, coster: coster)
         return out
     }

@@ -83,6 +83,8 @@ public enum Tables {
         usageDailySchema, latencyDailySchema, toolsDailySchema, permissionsDailySchema,
         costWeeklySchema, unpricedModelsSchema, ingestFilesSchema,
         tagsDailySchema,
+        // issue 14 part B (Incidents.swift)
+        incidentsSchema, availabilityDailySchema,
     ]
 
     /// The model label of cost_weekly's per-week total row.
@@ -274,6 +276,8 @@ public enum Tables {
             usageDaily(a, window: window), latencyDaily(a, window: window), toolsDaily(a, window: window),
             permissionsDaily(a, window: window), costWeekly(a, window: window), unpricedModels(a, window: window), ingestFiles(files),
             tagsDaily(a, window: window),
+            // issue 14 part B (Incidents.swift)
+            incidents(a, window: window), availabilityDaily(a, window: window),
         ]
     }
 }

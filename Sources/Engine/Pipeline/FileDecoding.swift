@@ -106,8 +106,11 @@ struct FileDecoder: Sendable {
         }
         reading.finish()
         Self.account(&record, result: result, reading: reading, task: task, baseline: baseline, options: options)
+        var aggregates = reading.aggregator.finish()
+        // --pseudonymize: names are replaced before anything is stored.
+        if let p = plan.pseudonymizer { aggregates = aggregates.pseudonymized(with: p) }
         return DecodedFile(
-            task: task, record: record, aggregates: reading.aggregator.finish(), claims: reading.keyed.remember,
+            task: task, record: record, aggregates: aggregates, claims: reading.keyed.remember,
             claimsMaxInstantMs: reading.keyed.maxInstantMs, runBytesRead: result.bytesRead)
     }
 

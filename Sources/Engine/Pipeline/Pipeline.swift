@@ -22,7 +22,8 @@ public enum Pipeline {
     /// - Throws: `StateError` (state locked, time-zone mismatch, SQLite failures). Input problems
     ///   never throw: they are counted per file in `RunOutcome.files`.
     public static func run(_ plan: RunPlan, progress: (@Sendable (RunProgress) -> Void)? = nil) async throws -> RunOutcome {
-        let store = try StateStore(path: plan.statePath, timeZone: plan.calendar.identifier, rebuild: plan.rebuild)
+        let store = try StateStore(
+            path: plan.statePath, timeZone: plan.calendar.identifier, rebuild: plan.rebuild, principals: plan.principalMode)
         var handedOver = false
         defer { if !handedOver { store.close() } }
         var discovered = InputDiscovery.discover(plan.inputs)

@@ -30,6 +30,13 @@ public struct RunPlan: Sendable {
     /// factorylog's own files, never read as logs even when they sit under an input folder: the
     /// output folder (everything below it) and the state file (with its `-wal`, `-shm`, `.lock`).
     public var excludedPaths: [String] = []
+    /// `--pseudonymize KEYFILE`: principals are stored and written as keyed pseudonyms
+    /// (`Aggregates.pseudonymized(with:)`); nil keeps them in clear. The state records which
+    /// (`PrincipalMode`) and refuses the other.
+    public var pseudonymizer: Pseudonymizer? = nil
+
+    /// How this run stores principals.
+    public var principalMode: PrincipalMode { pseudonymizer.map { .pseudonymized(keyID: $0.keyID) } ?? .clear }
 
     public init(inputs: [String], format: LogFormat?, calendar: ReportCalendar, pricer: Pricer, costSource: CostSource, jobs: Int, statePath: String) {
         self.inputs = inputs

@@ -24,6 +24,10 @@ public enum StateError: Error, Sendable, Equatable, CustomStringConvertible, Loc
     /// An SQLite error while reading or writing an open state (disk full, I/O error...).
     /// The transaction in progress was rolled back: nothing of it was recorded.
     case database(path: String, reason: String)
+    /// The state holds principals one way (in clear, or pseudonymized with one key) and the run
+    /// asks for another (`--pseudonymize`): adding it would mix clear names and pseudonyms, or
+    /// pseudonyms of two keys.
+    case principalsMismatch(path: String, stored: String, requested: String, storedIsClear: Bool)
 
     public var description: String {
         switch self {
@@ -52,6 +56,12 @@ public enum StateError: Error, Sendable, Equatable, CustomStringConvertible, Loc
         case let .cannotOpen(path, reason):
             return "cannot open the state \(path): \(reason). Check that its folder exists and is writable "
                 + "(and, for a symlink, that its target's folder does)."
+        case let .principalsMismatch(path, stored, requested, storedIsClear):
+            let fix = storedIsClear
+                ? "Run without --pseudonymize, or run `factorylog run --rebuild --pseudonymize KEYFILE` to erase it and start a pseudonymized state (every input is then read again)."
+                : "Pass --pseudonymize with the key file the state was built with, or run `factorylog run` with --rebuild to erase it and start again (every input is then read again)."
+            return "the state \(path) holds principals \(stored), but this run asks for principals \(requested); "
+                + "one state never mixes clear names and pseudonyms (or pseudonyms of two keys). " + fix
         case let .database(path, reason):
             return "the state \(path) could not be updated: \(reason). Nothing of the current file was recorded; "
                 + "the next run reads it again."

@@ -93,7 +93,11 @@ public final class StateStore: @unchecked Sendable {
     ///   that is not ours / too new; `.emptyState` / `.damaged` for a file that is empty / cut
     ///   short or not SQLite (unless `rebuild`); `.cannotOpen` when the file cannot be opened or
     ///   created.
-    public init(path: String, timeZone: String, rebuild: Bool) throws {
+    ///   - principals: how the run stores principals (`run`: `--pseudonymize` or not). Recorded
+    ///     when the state has none recorded yet (a state with files and no record holds clear
+    ///     names); must match afterwards. Nil (report, trend, tests) checks nothing.
+    /// - Throws (also): `.principalsMismatch` when `principals` differs from the recorded mode.
+    public init(path: String, timeZone: String, rebuild: Bool, principals: PrincipalMode? = nil) throws {
         self.path = path
         self.timeZone = timeZone
         var config = Configuration()
@@ -127,7 +131,7 @@ public final class StateStore: @unchecked Sendable {
             }
             self.dbQueue = queue
             do {
-                try Self.prepare(queue, path: path, timeZone: timeZone, isNew: isNew)
+                try Self.prepare(queue, path: path, timeZone: timeZone, isNew: isNew, principals: principals)
             } catch {
                 try? queue.close()
                 throw error
@@ -255,7 +259,7 @@ public final class StateStore: @unchecked Sendable {
     /// `isNew`: the database was just created empty (a new state, or `--rebuild`); otherwise it
     /// must already carry factorylog's `application_id` (an empty SQLite database someone made is
     /// not a state either).
-    static func prepare(_ queue: DatabaseQueue, path: String, timeZone: String, isNew: Bool) throws {
+    static func prepare(_ queue: DatabaseQueue, path: String, timeZone: String, isNew: Bool, principals: PrincipalMode? = nil) throws {
         let migrator = makeMigrator()
         try queue.read { db in
             let appID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
@@ -279,6 +283,7 @@ public final class StateStore: @unchecked Sendable {
             }
             try db.execute(
                 sql: "INSERT OR IGNORE INTO meta (key, value) VALUES ('content_id', ?)", arguments: [newContentID()])
+            if let principals { try checkPrincipals(principals, db, path: path) }
         }
     }
 
