@@ -88,6 +88,15 @@ def test_incidents_and_availability_by_hand(tmp_path):
     # a second night with nothing new leaves both tables as they were
     run(tmp_path)
     assert table(tmp_path, "incidents") == [inc] and table(tmp_path, "availability_daily") == [av]
+    # report.html shows the incident: one row, with the table's requests and affected requests
+    import re
+    page = (tmp_path / "out" / "report.html").read_text()
+    assert 'id="incidents-total" data-v="1"' in page
+    body = page[page.index('<table id="t-incidents">'):]
+    body = body[:body.index("</table>")]
+    assert body.count("<tr>") == 2  # the heading row and the incident
+    assert re.search(r'data-col="requests" data-v="%d"' % inc["requests"], body)
+    assert re.search(r'data-col="affected_requests" data-v="%d"' % inc["affected_requests"], body)
 
 
 KEY = "3f1c0d5e9a7b44c2b8e16d0f2a9c7e5b" + "a4d2c6e8f0b1a3c5e7d9f1b3a5c7e9d1"

@@ -40,7 +40,7 @@ public enum HTMLReport {
     /// File name inside the output folder.
     public static let fileName = "report.html"
     /// Changes whenever the page's markup changes, so sections of an older layout are rendered anew.
-    static let layout = "1"
+    static let layout = "2"
 
     struct Section: Sendable {
         var id: String
@@ -56,6 +56,8 @@ public enum HTMLReport {
         Section(id: "latency", tables: ["latency_daily"], render: ReportSections.latency),
         Section(id: "tools", tables: ["tools_daily"], render: ReportSections.tools),
         Section(id: "permissions", tables: ["permissions_daily"], render: ReportSections.permissions),
+        Section(id: "incidents", tables: ["incidents", "availability_daily"], render: ReportSections.incidents),
+        Section(id: "energy", tables: ["energy_daily"], render: ReportSections.energy),
         Section(id: "files", tables: ["ingest_files"], render: ReportSections.files),
         Section(id: "unpriced", tables: ["unpriced_models"], render: ReportSections.unpriced),
     ]
@@ -137,7 +139,7 @@ public enum HTMLReport {
         s += "<meta name=\"generator\" content=\"factorylog \(ReportText.esc(meta.version))\">"
         s += "<title>factorylog report</title><style>\(css)</style></head><body>\n"
         s += "<header><h1>factorylog report</h1><p class=\"meta\">Time zone <b>\(ReportText.esc(meta.timeZone))</b> · prices <b>\(ReportText.esc(meta.prices))</b> · factorylog \(ReportText.esc(meta.version))</p>"
-        s += "<nav><a href=\"#cost\">Cost</a> <a href=\"#latency\">Latency</a> <a href=\"#tools\">Tool stability</a> <a href=\"#permissions\">Permissions</a> <a href=\"#data-quality\">Data quality</a></nav></header>\n<main>\n"
+        s += "<nav><a href=\"#cost\">Cost</a> <a href=\"#latency\">Latency</a> <a href=\"#tools\">Tool stability</a> <a href=\"#permissions\">Permissions</a> <a href=\"#incidents\">Incidents</a> <a href=\"#data-quality\">Data quality</a></nav></header>\n<main>\n"
         s += sections.joined(separator: "\n")
         s += "\n</main><footer>Every number on this page is a cell, or a sum of cells, of the Parquet tables in this folder (CONTRACT.md). Costs are in USD.</footer></body></html>\n"
         return s
