@@ -67,10 +67,6 @@ struct FileDecoder: Sendable {
             options.startOffset = prev.byteOffset
             options.skipDecodedBytes = prev.decodedOffset
         }
-        // GPU energy and server metrics (MetricFileDecoding.swift): detected before the logs.
-        if plan.format == nil, baseline == nil, let (metric, compression) = try? MetricFormat.detect(path: task.path), let metric {
-            return decodeMetrics(task, record, format: metric, compression: compression)
-        }
         var format: LogFormat?
         let source: FileSource
         do {
@@ -85,7 +81,14 @@ struct FileDecoder: Sendable {
         if source.document != nil {
             record.fingerprintLength = 0  // a changed document is read again whole, never as an append
         }
-        guard let format else { return readUnrecognized(task, record, options: options) }
+        guard let format else {
+            // GPU energy and server metrics (MetricFileDecoding.swift): sniffed only where no log
+            // decoder recognized the file, so a night of log files opens each once.
+            if plan.format == nil, baseline == nil, let (metric, compression) = try? MetricFormat.detect(path: task.path), let metric {
+                return decodeMetrics(task, record, format: metric, compression: compression)
+            }
+            return readUnrecognized(task, record, options: options)
+        }
         record.format = format.rawValue
 
         var reading = FileReading(

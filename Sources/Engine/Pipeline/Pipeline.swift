@@ -41,7 +41,14 @@ public enum Pipeline {
         }
         canonical.sort(by: InputDiscovery.pathPrecedes)
         discovered.files = canonical
-        try store.adoptEarlierSpellings(spelling.compactMap { $0.key != $0.value ? ($0.key, $0.value) : nil })
+        // The ledger is read once: for the spellings a state from before canonical paths holds,
+        // and for planning.
+        var ledger = try store.ledgerByPath()
+        let adopted = try store.adoptEarlierSpellings(
+            spelling.compactMap { $0.key != $0.value ? ($0.key, $0.value) : nil }, isRecorded: { ledger[$0] != nil })
+        for (canonical, given) in adopted {
+            ledger[canonical] = ledger.removeValue(forKey: given).map { var r = $0; r.path = canonical; return r }
+        }
 
         // A state from before tool calls were keyed: its recent transcripts are read again once.
         let now = Int64(Date().timeIntervalSince1970 * 1000)
@@ -49,7 +56,7 @@ public enum Pipeline {
             newestEventAtOrAfterMs: plan.dedupDays > 0 ? now - Int64(plan.dedupDays) * 86_400_000 : nil)
 
         let index = ClaimIndex()
-        var planning = try RunPlanning(plan: plan, store: store, files: discovered.files, index: index)
+        var planning = try RunPlanning(plan: plan, store: store, ledger: ledger, files: discovered.files, index: index)
         // A night with nothing to read decides no key: the stored claims are not loaded.
         if !planning.tasks.isEmpty {
             index.load(try store.claimSets(excludingPaths: planning.rewritten))
@@ -153,9 +160,9 @@ struct RunPlanning {
     var earlierProblems: [IngestFileRecord] = []
     private var stats: [String: (fileIndex: Int, info: FileStat.Info)] = [:]
 
-    init(plan: RunPlan, store: StateStore, files: [String], index: ClaimIndex) throws {
+    /// - Parameter ledger: the state's ledger rows by path (`StateStore.ledgerByPath`).
+    init(plan: RunPlan, store: StateStore, ledger: [String: IngestFileRecord], files: [String], index: ClaimIndex) throws {
         rows = Array(repeating: nil, count: files.count)
-        let ledger = try store.ledgerByPath()
         let stale = try store.staleFiles()
         let dayRanges = plan.window != nil ? try store.fileDayRanges() : [:]
         for (i, path) in files.enumerated() {
@@ -332,6 +339,11 @@ extension LogFormat {
 /// (`PathResolver`).
 final class OwnFiles {
     let prefixes: [String]
+    /// The excluded paths and the state's companions (`-wal`, `-shm`, `.lock`, `-journal`).
+    private let exact: Set<String>
+    /// What lies below an excluded path, a new state being created (`<state>.new-<pid>` and its
+    /// companions), and the output folder's temporary twin while it is being written.
+    private let below: [String]
 
     init(_ paths: [String]) {
         var p: [String] = []
@@ -339,24 +351,25 @@ final class OwnFiles {
             p.append(PathResolver.absolute(path))
         }
         prefixes = p
+        var exact = Set<String>(), below: [String] = []
+        for path in p {
+            exact.insert(path)
+            for suffix in ["-wal", "-shm", ".lock", "-journal"] { exact.insert(path + suffix) }
+            let parent = (path as NSString).deletingLastPathComponent
+            let name = (path as NSString).lastPathComponent
+            below += [path + "/", path + ".new-", parent + "/." + name + ".tmp-"]
+        }
+        self.exact = exact
+        self.below = below
     }
 
     /// True when `canonical` (a `PathResolver.resolve` result) is one of the excluded paths,
     /// below one, or a state companion file (`<state>-wal`, `<state>-shm`, `<state>.lock`,
-    /// `<state>-journal`, `<state>.new-…`).
+    /// `<state>-journal`, `<state>.new-…`). Built once, so a file costs a set look-up and a few
+    /// prefix tests.
     func contains(canonical abs: String) -> Bool {
         guard !prefixes.isEmpty else { return false }
-        for p in prefixes {
-            if abs == p || abs.hasPrefix(p + "/") { return true }
-            for suffix in ["-wal", "-shm", ".lock", "-journal"] where abs == p + suffix { return true }
-            // a new state being created (`<state>.new-<pid>` and its companions)
-            if abs.hasPrefix(p + ".new-") { return true }
-            // the output folder's temporary twin while it is being written
-            let parent = (p as NSString).deletingLastPathComponent
-            let name = (p as NSString).lastPathComponent
-            if abs.hasPrefix(parent + "/." + name + ".tmp-") { return true }
-        }
-        return false
+        return exact.contains(abs) || below.contains { abs.hasPrefix($0) }
     }
 
     /// `contains(canonical:)` of `path` resolved.

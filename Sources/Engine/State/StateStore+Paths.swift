@@ -8,35 +8,27 @@ extension StateStore {
     /// have been read again as a new file and its records without a de-duplication key counted
     /// twice.
     ///
-    /// For each `(canonical, given)` pair with `given` in the ledger and `canonical` not, the
-    /// ledger row, its day parts, de-duplication keys and stale mark are renamed, all in one
-    /// transaction (none when no pair applies). Costs one read of the recorded paths when any
-    /// spelling differs from its canonical path.
-    /// - Returns: the number of files renamed.
+    /// For each `(canonical, given)` pair with `given` in the ledger and `canonical` not
+    /// (`isRecorded`: whether the ledger, as the caller loaded it, holds a path), the ledger row,
+    /// its day parts (energy parts too), de-duplication keys and stale mark are renamed, all in
+    /// one transaction (none when no pair applies).
+    /// - Returns: the pairs renamed.
     /// - Throws: `StateError.database` (rolled back: nothing renamed).
     @discardableResult
-    public func adoptEarlierSpellings(_ pairs: [(canonical: String, given: String)]) throws -> Int {
-        if pairs.isEmpty { return 0 }
+    public func adoptEarlierSpellings(
+        _ pairs: [(canonical: String, given: String)], isRecorded: (String) -> Bool
+    ) throws -> [(canonical: String, given: String)] {
+        let candidates = pairs.filter { isRecorded($0.given) && !isRecorded($0.canonical) }
+        if candidates.isEmpty { return [] }
         return try guarded {
-            // One read of the recorded paths; a state written from this version on holds canonical
-            // paths only, so nothing matches and nothing is written.
-            let recorded = try dbQueue.read { db in try String.fetchSet(db, sql: "SELECT path FROM files") }
-            let candidates = pairs.filter { recorded.contains($0.given) && !recorded.contains($0.canonical) }
-            if candidates.isEmpty { return 0 }
-            return try dbQueue.write { db in
-                var renamed = 0
+            try dbQueue.write { db in
                 for (canonical, given) in candidates {
-                    let taken = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM files WHERE path = ?)", arguments: [canonical]) ?? false
-                    if taken { continue }
-                    for table in ["files", "file_days", "dedup_sets", "stale_files"] {
+                    for table in ["files", "file_days", "energy_file_days", "dedup_sets", "stale_files"] {
                         try db.execute(sql: "UPDATE \(table) SET path = ? WHERE path = ?", arguments: [canonical, given])
                     }
-                    renamed += 1
                 }
-                if renamed > 0 {
-                    try db.execute(sql: "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
-                }
-                return renamed
+                try db.execute(sql: "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+                return candidates
             }
         }
     }
