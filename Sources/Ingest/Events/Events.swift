@@ -262,6 +262,20 @@ public struct EventBatch: Sendable {
     public var isEmpty: Bool { llmCalls.isEmpty && toolCalls.isEmpty && permissions.isEmpty && excluded == 0 }
     public var eventCount: Int { llmCalls.count + toolCalls.count + permissions.count }
 
+    /// Appends a gateway's LLM call read from `line` and, when the gateway refused it (`denial`),
+    /// the permission decision it was: same instant and principal, the model as its subject.
+    @inline(__always)
+    public mutating func appendCall(_ call: LLMCall, line: Int, denial: PermissionReason?) {
+        llmCalls.append(call)
+        llmCallLines.append(line)
+        if let denial {
+            var p = PermissionDecision(instantMs: call.instantMs, reason: denial)
+            p.principal = call.principal
+            p.subject = call.model
+            permissions.append(p)
+        }
+    }
+
     public mutating func removeAll() {
         llmCalls.removeAll(keepingCapacity: true)
         llmCallLines.removeAll(keepingCapacity: true)

@@ -32,12 +32,7 @@ public struct AzureOpenAIDecoder: LogDecoder {
     /// True for an object with `category` `RequestResponse` and a `properties` member, or a
     /// `{"records": [...]}` envelope whose first record is one.
     public static func detects(_ root: JSONValue, context: DecoderContext) -> Bool {
-        guard root.kind == .object else { return false }
-        if let records = root["records"], records.kind == .array {
-            guard let first = records[index: 0] else { return false }
-            return detectsRecord(first)
-        }
-        return detectsRecord(root)
+        GatewaySupport.detectsAzureRecords(root, detectsRecord)
     }
 
     static func detectsRecord(_ v: JSONValue) -> Bool {
@@ -46,20 +41,7 @@ public struct AzureOpenAIDecoder: LogDecoder {
     }
 
     public mutating func decode(_ root: JSONValue, line: Int, into batch: inout EventBatch) -> LineDisposition {
-        guard root.kind == .object else { return .undecodable }
-        if let records = root["records"], records.kind == .array {
-            var any = false, bad = false
-            records.forEachElement { e in
-                switch decodeRecord(e, line: line, into: &batch) {
-                case .decoded: any = true
-                case .undecodable: bad = true
-                case .ignored: break
-                }
-                return true
-            }
-            return bad ? .undecodable : (any ? .decoded : .ignored)
-        }
-        return decodeRecord(root, line: line, into: &batch)
+        GatewaySupport.decodeAzureRecords(root) { decodeRecord($0, line: line, into: &batch) }
     }
 
     public mutating func finish(into batch: inout EventBatch) {}
@@ -118,13 +100,7 @@ public struct AzureOpenAIDecoder: LogDecoder {
 
         var reason: PermissionReason? = nil
         if let s = call.httpStatus { (call.outcome, reason) = GatewaySupport.outcome(httpStatus: s) }
-        batch.llmCalls.append(call)
-        batch.llmCallLines.append(line)
-        if let reason {
-            var p = PermissionDecision(instantMs: instant, reason: reason)
-            p.subject = call.model
-            batch.permissions.append(p)
-        }
+        batch.appendCall(call, line: line, denial: reason)
         return .decoded
     }
 

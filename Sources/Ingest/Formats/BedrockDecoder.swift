@@ -156,14 +156,7 @@ public struct BedrockDecoder: LogDecoder {
                 call.outcome = .error
             }
         }
-        batch.llmCalls.append(call)
-        batch.llmCallLines.append(line)
-        if let reason {
-            var p = PermissionDecision(instantMs: instant, reason: reason)
-            p.principal = call.principal
-            p.subject = call.model
-            batch.permissions.append(p)
-        }
+        batch.appendCall(call, line: line, denial: reason)
         return .decoded
     }
 

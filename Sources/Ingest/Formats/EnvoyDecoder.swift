@@ -116,13 +116,7 @@ public struct EnvoyDecoder: LogDecoder {
         if let id = GatewaySupport.present(r.requestId), GatewaySupport.isNonEmptyString(id) {
             call.dedup = DedupClaim(key: GatewaySupport.dedupKey("envoy", id))
         }
-        batch.llmCalls.append(call)
-        batch.llmCallLines.append(line)
-        if let reason {
-            var p = PermissionDecision(instantMs: instant, reason: reason)
-            p.subject = call.model
-            batch.permissions.append(p)
-        }
+        batch.appendCall(call, line: line, denial: reason)
         return .decoded
     }
 

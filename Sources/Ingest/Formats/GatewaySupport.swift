@@ -5,6 +5,45 @@ import Glibc
 /// Everything here reads borrowed `JSONValue`s and allocates nothing, except `string(_:)`, which
 /// makes the `String` of a dimension value that goes into an event.
 enum GatewaySupport {
+    /// Decodes every element of the array `records` with `decodeRecord` (a line holding several
+    /// records: Kong's batched HTTP log, Azure's `{"records": [...]}` blob): `.undecodable` when a
+    /// record was (an implausible number, say; the line counts as malformed while the other
+    /// records still count), else `.decoded` when one was, else `.ignored`.
+    @inline(__always)
+    static func decodeEach(_ records: JSONValue, _ decodeRecord: (JSONValue) -> LineDisposition) -> LineDisposition {
+        var any = false, bad = false
+        records.forEachElement { e in
+            switch decodeRecord(e) {
+            case .decoded: any = true
+            case .undecodable: bad = true
+            case .ignored: break
+            }
+            return true
+        }
+        return bad ? .undecodable : (any ? .decoded : .ignored)
+    }
+
+    /// Azure Monitor resource logs: one record, or a `{"records": [...]}` envelope of them
+    /// (`formats/GATEWAYS.md`, "Cross-cutting checklist"); true when the record, or the
+    /// envelope's first record, passes `detectsRecord`.
+    static func detectsAzureRecords(_ root: JSONValue, _ detectsRecord: (JSONValue) -> Bool) -> Bool {
+        guard root.kind == .object else { return false }
+        if let records = root["records"], records.kind == .array {
+            guard let first = records[index: 0] else { return false }
+            return detectsRecord(first)
+        }
+        return detectsRecord(root)
+    }
+
+    /// Decodes an Azure resource-log line: each record of a `{"records": [...]}` envelope
+    /// (`decodeEach`), else the line as one record.
+    @inline(__always)
+    static func decodeAzureRecords(_ root: JSONValue, _ decodeRecord: (JSONValue) -> LineDisposition) -> LineDisposition {
+        guard root.kind == .object else { return .undecodable }
+        if let records = root["records"], records.kind == .array { return decodeEach(records, decodeRecord) }
+        return decodeRecord(root)
+    }
+
     // MARK: - Values
 
     /// The value unless it is JSON `null` (or absent).

@@ -93,13 +93,7 @@ public struct GeminiCLITelemetryDecoder: LogDecoder {
             if call.outcome == .ok { call.outcome = .error }
             call.errorType = GatewaySupport.string(f.errorType) ?? ""
         }
-        batch.llmCalls.append(call)
-        batch.llmCallLines.append(line)
-        if let reason {
-            var p = PermissionDecision(instantMs: instant, reason: reason)
-            p.subject = call.model
-            batch.permissions.append(p)
-        }
+        batch.appendCall(call, line: line, denial: reason)
         return .decoded
     }
 

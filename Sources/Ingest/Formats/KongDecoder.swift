@@ -63,21 +63,9 @@ public struct KongDecoder: LogDecoder {
     }
 
     public mutating func decode(_ root: JSONValue, line: Int, into batch: inout EventBatch) -> LineDisposition {
-        if root.kind == .array {
-            var any = false
-            var bad = false
-            root.forEachElement { e in
-                switch decodeRecord(e, line: line, into: &batch) {
-                case .decoded: any = true
-                case .undecodable: bad = true
-                case .ignored: break
-                }
-                return true
-            }
-            // a record rejected (e.g. an implausible number) makes the line malformed; the other
-            // records of the batch still count
-            return bad ? .undecodable : (any ? .decoded : .ignored)
-        }
+        // a batch of records; one rejected (e.g. an implausible number) makes the line malformed,
+        // the other records still count
+        if root.kind == .array { return GatewaySupport.decodeEach(root) { decodeRecord($0, line: line, into: &batch) } }
         return decodeRecord(root, line: line, into: &batch)
     }
 

@@ -291,14 +291,7 @@ public struct LiteLLMDecoder: LogDecoder {
 
         // Outcome.
         let permission = setOutcome(&call, row: r, meta: m)
-        batch.llmCalls.append(call)
-        batch.llmCallLines.append(line)
-        if let permission {
-            var p = PermissionDecision(instantMs: call.instantMs, reason: permission)
-            p.principal = call.principal
-            p.subject = call.model
-            batch.permissions.append(p)
-        }
+        batch.appendCall(call, line: line, denial: permission)
         return .decoded
     }
 

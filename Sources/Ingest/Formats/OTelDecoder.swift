@@ -245,14 +245,7 @@ public struct OTelDecoder: LogDecoder {
             }
             if isError, call.outcome == .ok { call.outcome = .error }
             if call.outcome != .ok { call.errorType = GatewaySupport.string(a.errorType) ?? "" }
-            batch.llmCalls.append(call)
-            batch.llmCallLines.append(line)
-            if let reason {
-                var p = PermissionDecision(instantMs: instant, reason: reason)
-                p.principal = call.principal
-                p.subject = call.model
-                batch.permissions.append(p)
-            }
+            batch.appendCall(call, line: line, denial: reason)
         case .tool:
             var t = ToolCall(instantMs: instant)
             if let n = GatewaySupport.firstNonEmpty(a.toolName, a.oiToolName) {

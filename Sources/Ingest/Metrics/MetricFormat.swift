@@ -174,6 +174,30 @@ func _parseDouble(_ b: UnsafeRawBufferPointer) -> Double? {
     return _decimalToDouble(base.assumingMemoryBound(to: UInt8.self), 0, b.count)
 }
 
+/// A metric decoder that reads its input line by line: `feed` and `finish` frame the chunks
+/// into lines (`_MetricLines`) and give each to `line(_:_:)`; an oversized line counts as one
+/// malformed record.
+protocol _LineMetricDecoder: MetricDecoder {
+    var lines: _MetricLines { get set }
+    mutating func line(_ line: UnsafeRawBufferPointer, _ batch: inout MetricBatch)
+}
+
+extension _LineMetricDecoder {
+    public mutating func feed(_ chunk: UnsafeRawBufferPointer, into batch: inout MetricBatch) {
+        var l = lines  // framed outside `self`, which `line` mutates
+        l.feed(chunk) { line in self.line(line, &batch) }
+        lines = l
+    }
+
+    public mutating func finish(into batch: inout MetricBatch) {
+        var l = lines
+        l.finish { line in self.line(line, &batch) }
+        batch.malformed += l.oversized
+        batch.records += l.oversized
+        lines = l
+    }
+}
+
 /// Splits fed chunks into lines (LF, CR stripped) for the line-framed metric formats. A line
 /// longer than `maxLine` is dropped and counted (`oversized`), never held whole.
 struct _MetricLines {

@@ -9,8 +9,8 @@
 /// queried). A repeated header (a restarted logger appending) re-reads the layout. A row whose
 /// power is not a number (`[N/A]`, `[Not Supported]`) or whose timestamp cannot be read is
 /// malformed. Files without a header (`noheader`) are not recognized.
-public struct NvidiaSmiCSVDecoder: MetricDecoder {
-    private var lines = _MetricLines()
+public struct NvidiaSmiCSVDecoder: _LineMetricDecoder {
+    var lines = _MetricLines()
     private var timeCol = -1
     private var indexCol = -1
     private var uuidCol = -1
@@ -84,21 +84,7 @@ public struct NvidiaSmiCSVDecoder: MetricDecoder {
         }
     }
 
-    public mutating func feed(_ chunk: UnsafeRawBufferPointer, into batch: inout MetricBatch) {
-        var l = lines
-        l.feed(chunk) { line in self.line(line, &batch) }
-        lines = l
-    }
-
-    public mutating func finish(into batch: inout MetricBatch) {
-        var l = lines
-        l.finish { line in self.line(line, &batch) }
-        batch.malformed += l.oversized
-        batch.records += l.oversized
-        lines = l
-    }
-
-    private mutating func line(_ line: UnsafeRawBufferPointer, _ batch: inout MetricBatch) {
+    mutating func line(_ line: UnsafeRawBufferPointer, _ batch: inout MetricBatch) {
         batch.records += 1
         Self.splitInto(line, &fields)
         if let f = fields.first, _bytesEqual(UnsafeRawBufferPointer(rebasing: line[f]), "timestamp")

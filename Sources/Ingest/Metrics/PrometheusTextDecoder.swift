@@ -9,8 +9,8 @@
 /// int64 of milliseconds since the epoch. `#` lines are comments. A sample of a known metric
 /// without a timestamp cannot be placed in time and is malformed, as is a line that does not
 /// parse; samples of other metrics are ignored. Label values may hold `\\`, `\"` and `\n`.
-public struct PrometheusTextDecoder: MetricDecoder {
-    private var lines = _MetricLines()
+public struct PrometheusTextDecoder: _LineMetricDecoder {
+    var lines = _MetricLines()
     private var ids: [UInt64: UInt32?] = [:]
     private var labels = _LabelSet()
     private var value: [UInt8] = []
@@ -30,20 +30,6 @@ public struct PrometheusTextDecoder: MetricDecoder {
         var b = MetricBatch()
         d.line(UnsafeRawBufferPointer(rebasing: rest[0..<end]), &b)
         return b.samples.count == 1
-    }
-
-    public mutating func feed(_ chunk: UnsafeRawBufferPointer, into batch: inout MetricBatch) {
-        var l = lines
-        l.feed(chunk) { line in self.line(line, &batch) }
-        lines = l
-    }
-
-    public mutating func finish(into batch: inout MetricBatch) {
-        var l = lines
-        l.finish { line in self.line(line, &batch) }
-        batch.malformed += l.oversized
-        batch.records += l.oversized
-        lines = l
     }
 
     @inline(__always)
