@@ -39,8 +39,8 @@ enum OutputTables {
             PendingTable(schema: Tables.ingestFilesSchema, digest: ingest.contentDigest) { ingest },
             table(Tables.tagsDailySchema, Tables.tagsDaily),
             // issue 14 part B
-            table(Tables.incidentsSchema, Tables.incidents),
-            table(Tables.availabilityDailySchema, Tables.availabilityDaily),
+            table(Tables.incidentsSchema) { a, w in Tables.incidents(a, window: w, verdicts: try? source.incidentVerdicts()) },
+            table(Tables.availabilityDailySchema) { a, w in Tables.availabilityDaily(a, window: w, verdicts: try? source.incidentVerdicts()) },
         ]
         precondition(tables.map(\.schema) == Tables.schemas, "OutputTables: every contract table, in order")
         // energy_daily (issue 17): after the tables of `Tables.schemas`.
@@ -74,6 +74,7 @@ final class PseudonymizedAggregates: @unchecked Sendable {
     let pseudonymizer: Pseudonymizer?
     private let lock = NSLock()
     private var mapped: Aggregates?
+    private var mappedVerdicts: [IncidentRule.Verdict]?
 
     init(state: StateView, pseudonymizer: Pseudonymizer?) {
         self.state = state
@@ -89,11 +90,24 @@ final class PseudonymizedAggregates: @unchecked Sendable {
         mapped = m
         return m
     }
+
+    /// `StateView.incidentVerdicts()`, or those of the pseudonymized aggregates (computed once).
+    func incidentVerdicts() throws -> [IncidentRule.Verdict] {
+        guard pseudonymizer != nil else { return try state.incidentVerdicts() }
+        let windows = try aggregates().windows
+        lock.lock()
+        defer { lock.unlock() }
+        if let mappedVerdicts { return mappedVerdicts }
+        let v = IncidentRule.verdicts(windows)
+        mappedVerdicts = v
+        return v
+    }
 }
 
 /// The short end-of-run summary on stdout.
 enum SummaryText {
     static func render(outcome: RunOutcome, aggregates: Aggregates, out: String, elapsed: Double) -> String {
+        let verdicts = (try? outcome.state.incidentVerdicts()) ?? IncidentRule.verdicts(aggregates.windows)
         let s = RunSummary(aggregates)
         var lines: [String] = []
         let counts = Dictionary(grouping: outcome.files, by: \.status).mapValues(\.count)
@@ -135,7 +149,7 @@ enum SummaryText {
                 lines.append("  " + t.tool.padded(width) + String(format: " %5.1f%% errors  ", t.errorRate * 100) + "\(group(t.calls)) calls, \(group(t.retries)) retries (\(t.source))")
             }
         }
-        let incidents = IncidentRule.incidents(aggregates.windows)
+        let incidents = IncidentRule.incidents(verdicts: verdicts)
         if !incidents.isEmpty {
             let models = Set(incidents.map { "\($0.provider)/\($0.model)" }).count
             lines.append("incidents \(incidents.count) on \(models) model(s): see incidents and availability_daily")

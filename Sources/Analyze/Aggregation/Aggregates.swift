@@ -293,16 +293,6 @@ public struct Aggregates: Sendable, Hashable {
 
     public static func += (a: inout Aggregates, b: Aggregates) { a.merge(b) }
 
-    /// Reserves room for merging `parts` into `self` without rehashing, as if their keys were
-    /// disjoint (an upper bound on the entries the merge adds).
-    public mutating func reserveCapacity(for parts: [Aggregates]) {
-        usage.reserveCapacity(usage.count + parts.reduce(0) { $0 + $1.usage.count })
-        latency.reserveCapacity(latency.count + parts.reduce(0) { $0 + $1.latency.count })
-        tools.reserveCapacity(tools.count + parts.reduce(0) { $0 + $1.tools.count })
-        permissions.reserveCapacity(permissions.count + parts.reduce(0) { $0 + $1.permissions.count })
-        unpriced.reserveCapacity(unpriced.count + parts.reduce(0) { $0 + $1.unpriced.count })
-    }
-
     /// Merged value of many aggregates.
     public static func merged<S: Sequence>(_ parts: S) -> Aggregates where S.Element == Aggregates {
         var r = Aggregates()

@@ -61,39 +61,55 @@ public enum IncidentRule {
     }
 
     /// Every window with its verdict, by (provider, model, window).
+    ///
+    /// Windows are grouped by (provider, model) and ordered by window number, so the strings are
+    /// compared once per model, not per window; a window filed under two days (a report time zone
+    /// whose offset is not a multiple of 5 minutes) is merged into one, under the earlier day.
     public static func verdicts(_ windows: [WindowKey: WindowStats]) -> [Verdict] {
-        struct Slot: Hashable {
+        struct Model: Hashable, Comparable {
             var provider: String
             var model: String
-            var window: Int64
+            static func < (a: Model, b: Model) -> Bool { (a.provider, a.model) < (b.provider, b.model) }
         }
-        var merged: [Slot: (day: Int32, stats: WindowStats)] = [:]
+        var models: [Model: Int] = [:]
+        var names: [Model] = []
+        var slots: [(model: Int, window: Int64, day: Int32, stats: WindowStats)] = []
+        slots.reserveCapacity(windows.count)
         for (k, v) in windows {
-            let s = Slot(provider: k.provider, model: k.model, window: k.window)
-            if var m = merged[s] {
-                m.day = min(m.day, k.day)
-                m.stats.merge(v)
-                merged[s] = m
+            let m = Model(provider: k.provider, model: k.model)
+            let i: Int
+            if let known = models[m] {
+                i = known
             } else {
-                merged[s] = (k.day, v)
+                i = names.count
+                models[m] = i
+                names.append(m)
             }
+            slots.append((i, k.window, k.day, v))
         }
-        let order = merged.keys.sorted { a, b in (a.provider, a.model, a.window) < (b.provider, b.model, b.window) }
+        var rank = [Int](repeating: 0, count: names.count)
+        for (r, i) in names.indices.sorted(by: { names[$0] < names[$1] }).enumerated() { rank[i] = r }
+        slots.sort { a, b in rank[a.model] != rank[b.model] ? rank[a.model] < rank[b.model] : (a.window, a.day) < (b.window, b.day) }
+
         var out: [Verdict] = []
-        out.reserveCapacity(order.count)
+        out.reserveCapacity(slots.count)
         var ring: [(window: Int64, p95: Double)] = []
-        var current: (String, String)? = nil
-        for s in order {
-            if current == nil || current! != (s.provider, s.model) {
-                ring.removeAll(keepingCapacity: true)
-                current = (s.provider, s.model)
+        var i = 0
+        while i < slots.count {
+            var (model, window, day, st) = slots[i]
+            i += 1
+            while i < slots.count, slots[i].model == model, slots[i].window == window {
+                st.merge(slots[i].stats)
+                i += 1
             }
-            let (day, st) = merged[s]!
+            if out.last.map({ $0.provider != names[model].provider || $0.model != names[model].model }) ?? true {
+                ring.removeAll(keepingCapacity: true)
+            }
             var reasons: Reasons = []
             if st.failed >= minFailures && st.failed * 100 >= failureSharePercent * st.requests { reasons.insert(.errors) }
             if st.rateLimited >= minFailures && st.rateLimited * 100 >= failureSharePercent * st.requests { reasons.insert(.rateLimit) }
             let p95 = st.latency.count >= minTimed ? st.latency.percentile(95) : nil
-            ring.removeAll { $0.window < s.window - baselineHorizonWindows }
+            ring.removeAll { $0.window < window - baselineHorizonWindows }
             var baseline: Double? = nil
             if ring.count >= minBaselineWindows {
                 let sorted = ring.map(\.p95).sorted()
@@ -101,10 +117,12 @@ public enum IncidentRule {
             }
             if let p95, let baseline, p95 > latencyFactor * baseline { reasons.insert(.latency) }
             if let p95, !reasons.contains(.latency) {
-                ring.append((s.window, p95))
+                ring.append((window, p95))
                 if ring.count > baselineWindows { ring.removeFirst() }
             }
-            out.append(Verdict(provider: s.provider, model: s.model, window: s.window, day: day, stats: st, p95: p95, baseline: baseline, reasons: reasons))
+            out.append(Verdict(
+                provider: names[model].provider, model: names[model].model, window: window, day: day, stats: st, p95: p95,
+                baseline: baseline, reasons: reasons))
         }
         return out
     }
@@ -141,13 +159,18 @@ public enum IncidentRule {
 
     /// The incidents of `windows`, by start, then provider and model.
     public static func incidents(_ windows: [WindowKey: WindowStats]) -> [Incident] {
+        incidents(verdicts: verdicts(windows))
+    }
+
+    /// The incidents of the windows `verdicts` judged (a `verdicts(_:)` result, in its order).
+    public static func incidents(verdicts: [Verdict]) -> [Incident] {
         var out: [Incident] = []
         var open: Incident? = nil
         func close() {
             if let o = open { out.append(o) }
             open = nil
         }
-        for v in verdicts(windows) {
+        for v in verdicts {
             guard !v.reasons.isEmpty else { close(); continue }
             if let o = open, o.provider == v.provider, o.model == v.model, o.lastWindow + 1 == v.window {
             } else {
@@ -203,9 +226,11 @@ extension Tables {
 
     /// incidents: one row per incident (`IncidentRule`), by start, then provider and model. An
     /// incident belongs to the report window when the day it started does.
-    public static func incidents(_ a: Aggregates, window: ClosedRange<Int32>? = nil) -> TableBatch {
+    /// - Parameter verdicts: `IncidentRule.verdicts(a.windows)` when the caller has it (the
+    ///   export computes it once for this table, availability_daily and the summary).
+    public static func incidents(_ a: Aggregates, window: ClosedRange<Int32>? = nil, verdicts: [IncidentRule.Verdict]? = nil) -> TableBatch {
         var b = TableBuilder(incidentsSchema)
-        for i in IncidentRule.incidents(a.windows) where inWindow(i.day, window) {
+        for i in IncidentRule.incidents(verdicts: verdicts ?? IncidentRule.verdicts(a.windows)) where inWindow(i.day, window) {
             b.append(
                 .date(i.day), .string(i.provider), .string(i.model),
                 .timestampMillis(i.firstWindow * WindowStats.windowMs), .timestampMillis((i.lastWindow + 1) * WindowStats.windowMs),
@@ -220,7 +245,8 @@ extension Tables {
     /// availability_daily: one row per (day, provider, model) with requests, from usage_daily's
     /// counts (all sources, teams and principals added), latency_daily's histograms (all sources
     /// merged) and the windows the incident rule found bad (filed under their day).
-    public static func availabilityDaily(_ a: Aggregates, window: ClosedRange<Int32>? = nil) -> TableBatch {
+    /// - Parameter verdicts: as for `incidents(_:window:verdicts:)`.
+    public static func availabilityDaily(_ a: Aggregates, window: ClosedRange<Int32>? = nil, verdicts: [IncidentRule.Verdict]? = nil) -> TableBatch {
         struct K: Hashable { var day: Int32; var provider: String; var model: String }
         struct V {
             var requests: Int64 = 0, failed: Int64 = 0, rateLimited: Int64 = 0, denied: Int64 = 0
@@ -230,19 +256,20 @@ extension Tables {
         var rows: [K: V] = [:]
         for (k, v) in a.usage where inWindow(k.day, window) {
             let key = K(day: k.day, provider: k.provider, model: k.model)
-            var r = rows[key] ?? V()
-            r.requests +|= v.requests
-            r.failed +|= v.failed
-            r.rateLimited +|= v.rateLimited
-            r.denied +|= v.denied
-            rows[key] = r
+            func add(_ r: inout V) {
+                r.requests +|= v.requests
+                r.failed +|= v.failed
+                r.rateLimited +|= v.rateLimited
+                r.denied +|= v.denied
+            }
+            add(&rows[key, default: V()])
         }
         for (k, v) in a.latency where inWindow(k.day, window) {
             let key = K(day: k.day, provider: k.provider, model: k.model)
             guard rows[key] != nil else { continue }
             rows[key]!.latency.merge(v.latency)
         }
-        for v in IncidentRule.verdicts(a.windows) where !v.reasons.isEmpty {
+        for v in verdicts ?? IncidentRule.verdicts(a.windows) where !v.reasons.isEmpty {
             let key = K(day: v.day, provider: v.provider, model: v.model)
             guard rows[key] != nil else { continue }
             rows[key]!.bad += 1

@@ -109,6 +109,7 @@ public final class StateView: @unchecked Sendable {
     public let contentID: String?
     private let lock = NSLock()
     private var cached: Aggregates?
+    private var verdicts: [IncidentRule.Verdict]?
 
     /// Merges the dirty days first (`StateStore.refreshDirtyDays`).
     /// - Throws: `StateError`.
@@ -134,6 +135,19 @@ public final class StateView: @unchecked Sendable {
     /// - Throws: `StateError`, `Aggregates.DecodingError` for a damaged blob.
     public func energy() throws -> EnergyAggregates {
         try store.energyAggregates(window: window)
+    }
+
+    /// The incident rule's verdicts of the windows `aggregates()` holds, computed once for the
+    /// incidents and availability_daily tables and the end-of-run summary.
+    /// - Throws: as `aggregates()`.
+    public func incidentVerdicts() throws -> [IncidentRule.Verdict] {
+        let windows = try aggregates().windows
+        lock.lock()
+        defer { lock.unlock() }
+        if let verdicts { return verdicts }
+        let v = IncidentRule.verdicts(windows)
+        verdicts = v
+        return v
     }
 
     /// The aggregates if `aggregates()` loaded them, nil otherwise (never loads).

@@ -147,15 +147,12 @@ extension StateStore {
                 } else {
                     rows = try Row.fetchCursor(db, sql: "SELECT blob FROM day_aggregates ORDER BY day")
                 }
-                // Days hold disjoint keys: decode them all, then merge into tables sized once
-                // (growing the dictionaries day by day rehashed a year's rows about twice over).
-                var days: [Aggregates] = []
+                // One day decoded at a time, merged and freed: memory holds the merged tables and
+                // one day, not every day twice.
                 while let row = try rows.next() {
                     let data: Data = row[0] ?? Data()
-                    days.append(try Aggregates(serialized: [UInt8](data)))
+                    merged.merge(try Aggregates(serialized: [UInt8](data)))
                 }
-                merged.reserveCapacity(for: days)
-                for d in days { merged.merge(d) }
                 return merged
             }
         }
