@@ -63,21 +63,29 @@ extension Aggregates {
     /// before 3, unpriced days before 2) is left out.
     func serialized(layout version: UInt8) -> [UInt8] {
         let endUsers = version >= 3
+        // One insert per string (an array literal per key allocated on every file's commit).
         var strings = Set<String>()
-        for k in usage.keys { strings.formUnion([k.source, k.provider, k.model, k.team, k.principal]) }
-        if endUsers {
-            for k in usage.keys { strings.insert(k.endUser) }
-            for k in tags.keys { strings.formUnion([k.source, k.tag]) }
+        for k in usage.keys {
+            strings.insert(k.source); strings.insert(k.provider); strings.insert(k.model)
+            strings.insert(k.team); strings.insert(k.principal)
+            if endUsers { strings.insert(k.endUser) }
         }
-        for k in latency.keys { strings.formUnion([k.source, k.provider, k.model]) }
-        for k in tools.keys { strings.formUnion([k.source, k.principal, k.tool]) }
-        for k in permissions.keys { strings.formUnion([k.source, k.principal, k.subject, k.reason.rawValue]) }
-        for k in unpriced.keys { strings.formUnion([k.source, k.model]) }
-        for (k, v) in windows {
-            strings.insert(k.provider)
-            strings.insert(k.model)
-            for kind in v.errorKinds.keys { strings.insert(kind) }
-            for w in v.who { strings.formUnion([w.who.source, w.who.team, w.who.principal]) }
+        if endUsers {
+            for k in tags.keys { strings.insert(k.source); strings.insert(k.tag) }
+        }
+        for k in latency.keys { strings.insert(k.source); strings.insert(k.provider); strings.insert(k.model) }
+        for k in tools.keys { strings.insert(k.source); strings.insert(k.principal); strings.insert(k.tool) }
+        for k in permissions.keys {
+            strings.insert(k.source); strings.insert(k.principal); strings.insert(k.subject); strings.insert(k.reason.rawValue)
+        }
+        for k in unpriced.keys { strings.insert(k.source); strings.insert(k.model) }
+        if version >= 4 {
+            for (k, v) in windows {
+                strings.insert(k.provider)
+                strings.insert(k.model)
+                for kind in v.errorKinds.keys { strings.insert(kind) }
+                for w in v.who { strings.insert(w.who.source); strings.insert(w.who.team); strings.insert(w.who.principal) }
+            }
         }
         let table = strings.sorted()
         var ids = [String: UInt64](minimumCapacity: table.count)
